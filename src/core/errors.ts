@@ -1,0 +1,67 @@
+/**
+ * The one base error of fanout. Every error fanout raises on purpose is a
+ * `FanoutError`; subclasses carry the data a caller needs to react.
+ *
+ * @example
+ * ```ts
+ * try { await run() } catch (e) { if (e instanceof FanoutError) console.error(e.message) }
+ * ```
+ */
+export class FanoutError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** A user mistake: bad flag, bad param, bad job module. The message says what and how to fix it. */
+export class UsageError extends FanoutError {}
+
+/** The job module is missing, does not bundle, or exports no job. */
+export class JobLoadError extends UsageError {
+  readonly jobFile: string
+  constructor(jobFile: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.jobFile = jobFile
+  }
+}
+
+/** A partition request that makes no sense (0 molecules, a negative size, ...). */
+export class PartitionError extends UsageError {}
+
+/** A row returned by `run` that fanout cannot store (a nested object, a function, ...). */
+export class RowShapeError extends FanoutError {
+  readonly atom: number
+  readonly field: string
+  constructor(atom: number, field: string, message: string) {
+    super(message)
+    this.atom = atom
+    this.field = field
+  }
+}
+
+/** A molecule whose execution itself failed (its worker died), after all its attempts. */
+export class MoleculeFailedError extends FanoutError {
+  readonly moleculeId: number
+  readonly attempt: number
+  constructor(moleculeId: number, attempt: number, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.moleculeId = moleculeId
+    this.attempt = attempt
+  }
+}
+
+/** The result store holds something that contradicts the request (an existing job id, a corrupt file). */
+export class StoreError extends FanoutError {}
+
+/** Describe a value for an error message: `0 (number)`, `"x" (string)`, `null`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'string') return `${JSON.stringify(value)} (string)`
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name ?? 'object'
+    return `an object (${name})`
+  }
+  return `${String(value)} (${typeof value})`
+}

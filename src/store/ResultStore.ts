@@ -1,0 +1,30 @@
+/**
+ * The storage port: a flat key space of immutable-ish blobs, scoped to the
+ * fanout root (a directory locally, a bucket prefix on S3). Keys use `/` and
+ * never start with one, e.g. `jobs/<jobId>/partials/000003.parquet`.
+ *
+ * Every adapter guarantees:
+ * - `put` is atomic: a reader sees the whole new blob or the old state, never
+ *   a truncated blob (temp file + rename locally; a single PUT on S3).
+ * - `put` with `ifAbsent: true` writes only when the key does not exist yet and
+ *   returns `false` otherwise (S3 `If-None-Match: *`), so a retried or
+ *   duplicated molecule never doubles a row.
+ */
+export interface ResultStore {
+  /** Write `body` at `key`. Returns false when `ifAbsent` is set and the key already exists. */
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<boolean>
+  /** Read the blob at `key`, or `undefined` when there is none. */
+  get(key: string): Promise<Uint8Array | undefined>
+  /** Keys that start with `prefix`, sorted. */
+  list(prefix: string): Promise<string[]>
+  /** True when a blob exists at `key`. */
+  exists(key: string): Promise<boolean>
+  /** A human-readable location of `key` for messages (a file path, an s3:// URL). */
+  describe(key: string): string
+}
+
+/** Options of {@link ResultStore.put}. */
+export interface PutOptions {
+  /** Write only if nothing exists at the key yet. @default false */
+  ifAbsent?: boolean
+}
