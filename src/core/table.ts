@@ -81,13 +81,6 @@ export class TableBuilder {
 
   /** Add one row for `atom`. Throws {@link RowShapeError} when the row is not an object of scalars. */
   add(atom: number, row: Row): void {
-    if (row === null || typeof row !== 'object' || Array.isArray(row) || row instanceof Date) {
-      throw new RowShapeError(
-        atom,
-        '',
-        `atom ${atom}: run returned ${describeValue(row)}; return an object of scalars (number, bigint, boolean, string, Date, null) or an array of such objects`,
-      )
-    }
     this.check(atom, row)
     const n = this.atoms.length
     let seen = 0
@@ -111,8 +104,24 @@ export class TableBuilder {
     }
   }
 
+  /**
+   * Add all rows one atom returned, or none of them: every row is checked before
+   * any is added, so an atom with one bad row leaves no partial rows behind.
+   */
+  addAll(atom: number, rows: readonly Row[]): void {
+    for (const row of rows) this.check(atom, row)
+    for (const row of rows) this.add(atom, row)
+  }
+
   /** Validate a row without changing anything, so a bad row leaves the table as it was. */
   private check(atom: number, row: Row): void {
+    if (row === null || typeof row !== 'object' || Array.isArray(row) || row instanceof Date) {
+      throw new RowShapeError(
+        atom,
+        '',
+        `atom ${atom}: run returned ${describeValue(row)}; return an object of scalars (number, bigint, boolean, string, Date, null) or an array of such objects`,
+      )
+    }
     for (const key in row) {
       const value = row[key] as Scalar
       if (value === undefined) continue

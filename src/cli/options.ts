@@ -1,0 +1,43 @@
+import { availableParallelism } from 'node:os'
+import { z } from 'zod'
+import { UsageError } from '../core/errors.js'
+
+const positiveInt = (flag: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    z.number({ error: `${flag} expects an integer from 1 and up` }).int(`${flag} expects an integer from 1 and up`).min(1, `${flag} expects an integer from 1 and up`),
+  )
+
+/** The flags `fanout run` and `fanout plan` share, parsed once at the edge. */
+export const runOptionsSchema = z
+  .object({
+    param: z.array(z.string()).default([]),
+    workers: positiveInt('--workers').default(availableParallelism()),
+    molecules: positiveInt('--molecules').optional(),
+    atomsPerMolecule: positiveInt('--atoms-per-molecule').optional(),
+    partition: z
+      .enum(['linear', 'nested', 'nested-upper', 'weighted'], {
+        error: (issue) =>
+          `--partition must be one of linear, nested, nested-upper, weighted; got ${JSON.stringify(issue.input)}`,
+      })
+      .default('linear'),
+    out: z.string().optional(),
+    jobId: z.string().optional(),
+    root: z.string().default('.fanout'),
+    json: z.boolean().default(false),
+    progress: z.boolean().default(true),
+  })
+  .strict()
+export type RunOptions = z.infer<typeof runOptionsSchema>
+
+/** Validate commander's option object; throws a {@link UsageError} naming every bad flag. */
+export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
+  const parsed = runOptionsSchema.safeParse(raw)
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => i.message).join('\n'))
+  }
+  if (parsed.data.molecules !== undefined && parsed.data.atomsPerMolecule !== undefined) {
+    throw new UsageError('give either --molecules or --atoms-per-molecule, not both')
+  }
+  return parsed.data
+}

@@ -1,0 +1,43 @@
+import type { Job } from '../core/job.js'
+import type { Manifest } from '../core/manifest.js'
+import type { Progress } from '../core/schedule.js'
+import type { JobBundle } from '../runtime/bundle.js'
+import type { ReduceOutcome } from '../runtime/reduce.js'
+import type { ResultStore } from '../store/ResultStore.js'
+
+/** A progress event: the job's counts after a molecule finished or failed. */
+export interface ProgressEvent extends Progress {
+  /** Milliseconds since the executor started. */
+  elapsedMs: number
+  /** The molecule this event is about. */
+  moleculeId: number
+  kind: 'molecule-done' | 'molecule-retry' | 'molecule-failed'
+}
+
+/** Everything an executor needs to run a planned job. */
+export interface ExecutePlan {
+  manifest: Manifest
+  bundle: JobBundle
+  /** The job as loaded in this process (for `reduce` and in-process runs). */
+  job: Job
+  store: ResultStore
+}
+
+/** Options of {@link Executor.run}. */
+export interface ExecuteOptions {
+  onProgress?: (event: ProgressEvent) => void
+  /** Abort the run: no new molecule starts, running ones are stopped, partials are kept. */
+  signal?: AbortSignal
+}
+
+/** What a finished run hands back. */
+export interface RunOutcome extends ReduceOutcome {
+  manifest: Manifest
+  wallMs: number
+}
+
+/** Runs a planned job's molecules somewhere and combines their partials. */
+export interface Executor {
+  readonly target: Manifest['target']
+  run(plan: ExecutePlan, options?: ExecuteOptions): Promise<RunOutcome>
+}

@@ -1,0 +1,200 @@
+import { Piscina } from 'piscina'
+import { FanoutError } from '../../core/errors.js'
+import type { Manifest } from '../../core/manifest.js'
+import {
+  type Dispatch,
+  finalStatus,
+  isFinished,
+  markCrashed,
+  markDone,
+  markStarted,
+  pendingDispatches,
+  progressOf,
+} from '../../core/schedule.js'
+import { distEntry } from '../../runtime/packageRoot.js'
+import { writePartial } from '../../runtime/partials.js'
+import { reduceJob } from '../../runtime/reduce.js'
+import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
+import { manifestKey } from '../../store/layout.js'
+import type { ResultStore } from '../../store/ResultStore.js'
+import type { ExecuteOptions, ExecutePlan, Executor, ProgressEvent, RunOutcome } from '../Executor.js'
+import type { MoleculeReply, MoleculeTask } from './threadWorker.js'
+
+/** Options of the {@link LocalExecutor}. */
+export interface LocalExecutorOptions {
+  /** Root directory of the filesystem store (for worker threads). */
+  storeRoot: string
+  /** Worker threads; 1 runs every molecule in-process, serially (for debugging). @default the core count */
+  workers: number
+}
+
+/** How often the manifest is rewritten while molecules finish, at most. */
+const MANIFEST_SAVE_INTERVAL_MS = 1000
+
+/** The interruption of a run by its AbortSignal. */
+export class RunInterruptedError extends FanoutError {}
+
+/**
+ * Runs molecules on this machine's worker threads (piscina), or in-process
+ * with `workers: 1`, then reduces their partials.
+ */
+export class LocalExecutor implements Executor {
+  readonly target = 'local' as const
+
+  constructor(private readonly options: LocalExecutorOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) {
+      throw new TypeError(`Expected workers to be an integer from 1 and up, got ${options.workers}`)
+    }
+  }
+
+  async run(plan: ExecutePlan, options: ExecuteOptions = {}): Promise<RunOutcome> {
+    const started = performance.now()
+    const store = plan.store
+    let manifest: Manifest = { ...plan.manifest, status: 'running' }
+    let lastSave = 0
+    const save = async (force: boolean) => {
+      const now = Date.now()
+      if (!force && now - lastSave < MANIFEST_SAVE_INTERVAL_MS) return
+      lastSave = now
+      await store.put(manifestKey(manifest.jobId), `${JSON.stringify(manifest, null, 2)}\n`)
+    }
+    await save(true)
+
+    const emit = (moleculeId: number, kind: ProgressEvent['kind']) => {
+      options.onProgress?.({
+        ...progressOf(manifest),
+        elapsedMs: performance.now() - started,
+        moleculeId,
+        kind,
+      })
+    }
+    const finish = async (d: Dispatch, outcome: { stats: MoleculeStats } | { error: unknown }) => {
+      const now = Date.now()
+      if ('stats' in outcome) {
+        const s = outcome.stats
+        manifest = markDone(
+          manifest,
+          d.moleculeId,
+          {
+            attempt: d.attempt,
+            startedAt: s.startedAt,
+            endedAt: s.endedAt,
+            durationMs: s.durationMs,
+            billedMs: s.billedMs,
+            atomsOk: s.atomsOk,
+            atomsFailed: s.atomsFailed,
+            rows: s.rows,
+          },
+          now,
+        )
+        emit(d.moleculeId, 'molecule-done')
+      } else {
+        const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error)
+        manifest = markCrashed(manifest, d.moleculeId, d.attempt, message, now)
+        const state = manifest.molecules[d.moleculeId]?.status
+        emit(d.moleculeId, state === 'failed' ? 'molecule-failed' : 'molecule-retry')
+      }
+      await save(false)
+    }
+
+    try {
+      if (this.options.workers === 1) await this.runInProcess(plan, () => manifest, (m) => { manifest = m }, finish, options.signal)
+      else await this.runOnThreads(plan, () => manifest, (m) => { manifest = m }, finish, options.signal)
+    } catch (error) {
+      manifest = { ...manifest, status: 'interrupted', updatedAt: new Date().toISOString() }
+      await save(true)
+      throw error
+    }
+    if (!isFinished(manifest)) throw new FanoutError('internal: the run ended with molecules still pending')
+    const outcome = await reduceJob(store, manifest, { job: plan.job })
+    manifest = { ...manifest, status: finalStatus(manifest), updatedAt: new Date().toISOString() }
+    await save(true)
+    return { ...outcome, manifest, wallMs: performance.now() - started }
+  }
+
+  private async runInProcess(
+    plan: ExecutePlan,
+    get: () => Manifest,
+    set: (m: Manifest) => void,
+    finish: (d: Dispatch, outcome: { stats: MoleculeStats } | { error: unknown }) => Promise<void>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    for (;;) {
+      const next = pendingDispatches(get())[0]
+      if (!next) return
+      throwIfAborted(signal)
+      set(markStarted(get(), next.moleculeId, next.attempt, Date.now()))
+      try {
+        const result = await runMolecule(plan.job, get().params, [next.start, next.end], {
+          moleculeId: next.moleculeId,
+          attempt: next.attempt,
+          signal,
+        })
+        throwIfAborted(signal)
+        await writePartial(plan.store, get().jobId, result)
+        await finish(next, { stats: result.stats })
+      } catch (error) {
+        if (signal?.aborted) throw new RunInterruptedError('run interrupted', { cause: error })
+        await finish(next, { error })
+      }
+    }
+  }
+
+  private async runOnThreads(
+    plan: ExecutePlan,
+    get: () => Manifest,
+    set: (m: Manifest) => void,
+    finish: (d: Dispatch, outcome: { stats: MoleculeStats } | { error: unknown }) => Promise<void>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const workers = this.options.workers
+    const pool = new Piscina<MoleculeTask, MoleculeReply>({
+      filename: distEntry('threadWorker'),
+      minThreads: workers,
+      maxThreads: workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+    })
+    const base = {
+      bundlePath: plan.bundle.path,
+      jobFile: get().jobFile,
+      storeRoot: this.options.storeRoot,
+      jobId: get().jobId,
+      params: get().params,
+    }
+    const running = new Set<Promise<void>>()
+    const launch = (d: Dispatch) => {
+      set(markStarted(get(), d.moleculeId, d.attempt, Date.now()))
+      const p: Promise<void> = pool
+        .run({ ...base, moleculeId: d.moleculeId, start: d.start, end: d.end, attempt: d.attempt }, { signal })
+        .then(
+          (reply) => finish(d, { stats: reply.stats }),
+          (error) => (signal?.aborted ? undefined : finish(d, { error })),
+        )
+        .finally(() => running.delete(p))
+      running.add(p)
+    }
+    try {
+      for (;;) {
+        throwIfAborted(signal)
+        for (const d of pendingDispatches(get())) launch(d)
+        if (running.size === 0) break
+        await Promise.race(running)
+      }
+      throwIfAborted(signal)
+    } finally {
+      await pool.destroy()
+    }
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RunInterruptedError('run interrupted')
+}
+
+/** Read the manifest of a job from a store, if any. */
+export async function readManifest(store: ResultStore, jobId: string): Promise<Manifest | undefined> {
+  const bytes = await store.get(manifestKey(jobId))
+  if (bytes === undefined) return undefined
+  return JSON.parse(new TextDecoder().decode(bytes)) as Manifest
+}

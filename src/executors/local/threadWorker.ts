@@ -1,0 +1,51 @@
+/**
+ * The worker-thread side of the local executor: imports the job bundle once
+ * per thread, runs one molecule per task with `runMolecule` and stores its
+ * partial, exactly as the Lambda worker does.
+ */
+import type { Job } from '../../core/job.js'
+import { loadJobBundle } from '../../runtime/bundle.js'
+import { writePartial } from '../../runtime/partials.js'
+import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
+import { FsResultStore } from '../../store/FsResultStore.js'
+
+/** One task sent to a worker thread. */
+export interface MoleculeTask {
+  bundlePath: string
+  jobFile: string
+  storeRoot: string
+  jobId: string
+  params: unknown
+  moleculeId: number
+  start: number
+  end: number
+  attempt: number
+}
+
+/** What a worker thread answers. */
+export interface MoleculeReply {
+  stats: MoleculeStats
+  stored: boolean
+}
+
+const jobs = new Map<string, Promise<Job>>()
+const stores = new Map<string, FsResultStore>()
+
+export default async function runTask(task: MoleculeTask): Promise<MoleculeReply> {
+  let job = jobs.get(task.bundlePath)
+  if (!job) {
+    job = loadJobBundle(task.bundlePath, task.jobFile)
+    jobs.set(task.bundlePath, job)
+  }
+  let store = stores.get(task.storeRoot)
+  if (!store) {
+    store = new FsResultStore(task.storeRoot)
+    stores.set(task.storeRoot, store)
+  }
+  const result = await runMolecule(await job, task.params, [task.start, task.end], {
+    moleculeId: task.moleculeId,
+    attempt: task.attempt,
+  })
+  const stored = await writePartial(store, task.jobId, result)
+  return { stats: result.stats, stored }
+}

@@ -1,0 +1,65 @@
+import { TableBuilder } from '../core/table.js'
+import { decodeTable, encodeTable, readParquetMetadata } from '../store/parquet.js'
+import { errorsKey, partialKey } from '../store/layout.js'
+import type { ResultStore } from '../store/ResultStore.js'
+import type { AtomError, MoleculeResult, MoleculeStats } from './runMolecule.js'
+
+/** Key-value metadata key of a partial that holds its {@link MoleculeStats} as JSON. */
+export const STATS_METADATA_KEY = 'fanout.molecule'
+
+/** Errors of one molecule attempt as a table: atom, molecule, attempt, name, message, stack. */
+export function errorsTable(errors: readonly AtomError[], moleculeId: number, attempt: number) {
+  const b = new TableBuilder()
+  for (const e of errors) {
+    b.add(e.atom, { molecule: moleculeId, attempt, name: e.name, message: e.message, stack: e.stack })
+  }
+  return b.build()
+}
+
+/**
+ * Store one molecule's output. The errors file (per attempt) is written first,
+ * then the partial with `ifAbsent`: the partial is the commit point, so a reader
+ * that sees it sees a whole molecule, and a retried or duplicated molecule never
+ * doubles a row (the first partial wins; the late one is dropped).
+ *
+ * @returns whether this attempt's partial was the one stored
+ */
+export async function writePartial(
+  store: ResultStore,
+  jobId: string,
+  result: MoleculeResult,
+): Promise<boolean> {
+  const { moleculeId, attempt } = result.stats
+  if (result.errors.length > 0) {
+    const table = errorsTable(result.errors, moleculeId, attempt)
+    await store.put(errorsKey(jobId, moleculeId, attempt), encodeTable(table))
+  }
+  const bytes = encodeTable(result.table, {
+    metadata: { [STATS_METADATA_KEY]: JSON.stringify(result.stats) },
+  })
+  return store.put(partialKey(jobId, moleculeId), bytes, { ifAbsent: true })
+}
+
+/** The stats a partial carries in its metadata. */
+export function statsFromMetadata(metadata: Record<string, string>, where: string): MoleculeStats {
+  const raw = metadata[STATS_METADATA_KEY]
+  if (raw === undefined) throw new Error(`${where} is not a fanout partial (no ${STATS_METADATA_KEY} metadata)`)
+  return JSON.parse(raw) as MoleculeStats
+}
+
+/** Read a stored partial: its rows and stats. */
+export async function readPartial(store: ResultStore, jobId: string, moleculeId: number) {
+  const key = partialKey(jobId, moleculeId)
+  const bytes = await store.get(key)
+  if (bytes === undefined) return undefined
+  const { table, metadata } = await decodeTable(bytes)
+  return { table, stats: statsFromMetadata(metadata, store.describe(key)) }
+}
+
+/** Read only a partial's stats (its footer), not its rows. */
+export async function readPartialStats(store: ResultStore, jobId: string, moleculeId: number) {
+  const key = partialKey(jobId, moleculeId)
+  const bytes = await store.get(key)
+  if (bytes === undefined) return undefined
+  return statsFromMetadata(await readParquetMetadata(bytes), store.describe(key))
+}

@@ -1,0 +1,154 @@
+import pMap from 'p-map'
+import type { Job } from '../core/job.js'
+import type { Manifest } from '../core/manifest.js'
+import { type ColumnTable, TableBuilder } from '../core/table.js'
+import { concatTables, decodeTable, encodeTable, tableToRows } from '../store/parquet.js'
+import { errorsKey, errorsTableKey, partialKey, resultKey, statsKey } from '../store/layout.js'
+import type { ResultStore } from '../store/ResultStore.js'
+import { readPartial } from './partials.js'
+import type { MoleculeStats } from './runMolecule.js'
+
+/** Run statistics, written to `jobs/<jobId>/stats.json`. */
+export interface RunStats {
+  jobId: string
+  atoms: number
+  atomsOk: number
+  atomsFailed: number
+  rows: number
+  molecules: number
+  moleculesFailed: number
+  /** Sum of the molecules' billed-duration figures, ms. */
+  billedMs: number
+  /** Molecule wall times, ms. */
+  moleculeMs: { min: number; median: number; max: number }
+  /** Per molecule: id, attempt, start, end, startedAt, endedAt, durationMs, billedMs, counts. */
+  perMolecule: MoleculeStats[]
+}
+
+/** What {@link reduceJob} returns. */
+export interface ReduceOutcome {
+  result: ColumnTable
+  errors: ColumnTable
+  stats: RunStats
+  /** What the job's `reduce` returned (undefined without one). */
+  summary: unknown
+  resultLocation: string
+  errorsLocation: string | undefined
+}
+
+/** Options of {@link reduceJob}. */
+export interface ReduceOptions {
+  /** Parallel reads of partials. @default 16 */
+  concurrency?: number
+  /** The job, to call its `reduce`. @default none */
+  job?: Job
+}
+
+function median(sorted: readonly number[]): number {
+  if (sorted.length === 0) return 0
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** Error rows for a molecule whose execution failed after all its attempts: one per atom. */
+function crashedRows(manifest: Manifest, builder: TableBuilder): void {
+  for (const m of manifest.molecules) {
+    if (m.status !== 'failed') continue
+    const last = m.attempts[m.attempts.length - 1]
+    const message = `molecule ${m.id} failed in all ${m.attempts.length} attempts: ${last?.error ?? 'unknown'}`
+    for (let atom = m.start; atom < m.end; atom++) {
+      builder.add(atom, {
+        molecule: m.id,
+        attempt: last?.attempt ?? 0,
+        name: 'MoleculeFailedError',
+        message,
+        stack: '',
+      })
+    }
+  }
+}
+
+/**
+ * Combine a job's partials into its result: concatenate them in atom order,
+ * write the result, the errors table and the run stats, and call the job's
+ * `reduce`. The same function serves the local executor and the reduce Lambda.
+ */
+export async function reduceJob(
+  store: ResultStore,
+  manifest: Manifest,
+  options: ReduceOptions = {},
+): Promise<ReduceOutcome> {
+  const jobId = manifest.jobId
+  const done = manifest.molecules.filter((m) => m.status === 'done')
+  const concurrency = options.concurrency ?? 16
+  const partials = await pMap(
+    done,
+    async (m) => {
+      const partial = await readPartial(store, jobId, m.id)
+      if (partial === undefined) {
+        throw new Error(`partial of molecule ${m.id} is missing: ${store.describe(partialKey(jobId, m.id))}`)
+      }
+      return partial
+    },
+    { concurrency },
+  )
+  const result = concatTables(partials.map((p) => p.table))
+  const errorParts = await pMap(
+    partials.filter((p) => p.stats.atomsFailed > 0),
+    async (p) => {
+      const key = errorsKey(jobId, p.stats.moleculeId, p.stats.attempt)
+      const bytes = await store.get(key)
+      if (bytes === undefined) throw new Error(`errors of molecule ${p.stats.moleculeId} are missing: ${store.describe(key)}`)
+      return (await decodeTable(bytes)).table
+    },
+    { concurrency },
+  )
+  const crashed = new TableBuilder()
+  crashedRows(manifest, crashed)
+  const errors = concatTables([...errorParts, crashed.build()])
+
+  await store.put(resultKey(jobId), encodeTable(result))
+  let errorsLocation: string | undefined
+  if (errors.numRows > 0) {
+    await store.put(errorsTableKey(jobId), encodeTable(errors))
+    errorsLocation = store.describe(errorsTableKey(jobId))
+  }
+
+  const perMolecule = partials.map((p) => p.stats)
+  const durations = perMolecule.map((s) => s.durationMs).sort((a, b) => a - b)
+  const atomsFailed = errors.numRows === 0 ? 0 : countDistinctAtoms(errors)
+  const stats: RunStats = {
+    jobId,
+    atoms: manifest.numAtoms,
+    atomsOk: manifest.numAtoms - atomsFailed,
+    atomsFailed,
+    rows: result.numRows,
+    molecules: manifest.molecules.length,
+    moleculesFailed: manifest.molecules.filter((m) => m.status === 'failed').length,
+    billedMs: perMolecule.reduce((sum, s) => sum + s.billedMs, 0),
+    moleculeMs: {
+      min: durations[0] ?? 0,
+      median: median(durations),
+      max: durations[durations.length - 1] ?? 0,
+    },
+    perMolecule,
+  }
+  await store.put(statsKey(jobId), `${JSON.stringify(stats, null, 2)}\n`)
+
+  let summary: unknown
+  if (options.job?.reduce) {
+    summary = await options.job.reduce(tableToRows(result), {
+      params: manifest.params as never,
+      failedAtoms: atomsFailed,
+    })
+  }
+  return { result, errors, stats, summary, resultLocation: store.describe(resultKey(jobId)), errorsLocation }
+}
+
+function countDistinctAtoms(errors: ColumnTable): number {
+  const atoms = errors.columns[0]?.values
+  if (!atoms) return 0
+  const seen = new Set<number>()
+  for (let i = 0; i < errors.numRows; i++) seen.add(Number(atoms[i]))
+  return seen.size
+}

@@ -1,0 +1,158 @@
+import type { Job } from '../core/job.js'
+import { type ColumnTable, TableBuilder } from '../core/table.js'
+import type { AtomSource, Row } from '../core/types.js'
+
+/** One atom that threw. */
+export interface AtomError {
+  atom: number
+  name: string
+  message: string
+  stack: string
+}
+
+/** Timings and counts of one molecule execution. */
+export interface MoleculeStats {
+  moleculeId: number
+  attempt: number
+  start: number
+  end: number
+  /** Epoch ms when the molecule started (after setup). */
+  startedAt: number
+  endedAt: number
+  /** Wall time running atoms, ms. */
+  durationMs: number
+  /** Time spent in `setup` by this call (0 when the worker had it already), ms. */
+  setupMs: number
+  /** Billed-duration figure: setup + run, rounded up to 1 ms as Lambda bills. */
+  billedMs: number
+  atomsOk: number
+  atomsFailed: number
+  rows: number
+}
+
+/** What {@link runMolecule} returns. */
+export interface MoleculeResult {
+  table: ColumnTable
+  errors: AtomError[]
+  stats: MoleculeStats
+}
+
+/** Options of {@link runMolecule}. */
+export interface RunMoleculeOptions {
+  /** @default 0 */
+  moleculeId?: number
+  /** @default 1 */
+  attempt?: number
+  /** Stop between atoms when aborted; the result then covers the atoms run so far. */
+  signal?: AbortSignal
+}
+
+interface Prepared {
+  source: AtomSource<unknown>
+  state: unknown
+}
+
+/** Per job object and params: the atom source and the setup state, made once per worker. */
+const prepared = new WeakMap<Job, Map<string, Promise<Prepared>>>()
+
+function paramsKey(params: unknown): string {
+  return JSON.stringify(params, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ?? ''
+}
+
+/**
+ * The atom source and `setup` state for `params`, computed once per worker
+ * (per job module and params) and shared by every molecule that worker runs.
+ */
+export function prepare(job: Job, params: unknown): { promise: Promise<Prepared>; cached: boolean } {
+  let byParams = prepared.get(job)
+  if (byParams === undefined) {
+    byParams = new Map()
+    prepared.set(job, byParams)
+  }
+  const key = paramsKey(params)
+  const hit = byParams.get(key)
+  if (hit) return { promise: hit, cached: true }
+  const promise = (async () => {
+    const state = job.setup ? await job.setup(params) : undefined
+    return { source: job.atoms(params), state }
+  })()
+  byParams.set(key, promise)
+  promise.catch(() => byParams.delete(key))
+  return { promise, cached: false }
+}
+
+function toAtomError(atom: number, error: unknown): AtomError {
+  if (error instanceof Error) {
+    return { atom, name: error.name, message: error.message, stack: error.stack ?? '' }
+  }
+  return { atom, name: 'NonError', message: String(error), stack: '' }
+}
+
+/**
+ * Run the atoms `[start, end)` of a job: the one function that executes atoms,
+ * used by the local executor and by the Lambda worker alike. An atom that throws
+ * (or returns a row fanout cannot store) is recorded with its index, error name,
+ * message and stack, and the molecule goes on.
+ *
+ * @example
+ * ```ts
+ * const { table, errors, stats } = await runMolecule(job, params, [0, 100])
+ * ```
+ */
+export async function runMolecule(
+  job: Job,
+  params: unknown,
+  range: readonly [number, number],
+  options: RunMoleculeOptions = {},
+): Promise<MoleculeResult> {
+  const [start, end] = range
+  const moleculeId = options.moleculeId ?? 0
+  const attempt = options.attempt ?? 1
+  const setupStarted = performance.now()
+  const { promise, cached } = prepare(job, params)
+  const { source, state } = await promise
+  const setupMs = cached ? 0 : performance.now() - setupStarted
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > source.count) {
+    throw new RangeError(
+      `molecule ${moleculeId}: range [${start}, ${end}) is not within the job's ${source.count} atoms`,
+    )
+  }
+  const builder = new TableBuilder()
+  const errors: AtomError[] = []
+  const run = job.run as (atom: unknown, ctx: unknown) => Row | Row[] | Promise<Row | Row[]>
+  const signal = options.signal
+  const startedAt = Date.now()
+  const t0 = performance.now()
+  let atomsRun = 0
+  for (let i = start; i < end; i++) {
+    if (signal?.aborted) break
+    atomsRun++
+    try {
+      let out = run(source.at(i), { index: i, moleculeId, attempt, params, state })
+      if (out !== null && typeof (out as Promise<unknown>).then === 'function') out = await out
+      if (Array.isArray(out)) builder.addAll(i, out)
+      else builder.add(i, out as Row)
+    } catch (error) {
+      errors.push(toAtomError(i, error))
+    }
+  }
+  const durationMs = performance.now() - t0
+  return {
+    table: builder.build(),
+    errors,
+    stats: {
+      moleculeId,
+      attempt,
+      start,
+      end,
+      startedAt,
+      endedAt: Date.now(),
+      durationMs,
+      setupMs,
+      billedMs: Math.ceil(durationMs + setupMs),
+      atomsOk: atomsRun - errors.length,
+      atomsFailed: errors.length,
+      rows: builder.numRows,
+    },
+  }
+}
