@@ -49,11 +49,10 @@ export function summaryJson(outcome: RunOutcome, extra: { workers: number; out?:
   const { perMolecule: _omit, ...stats } = outcome.stats
   return JSON.stringify(
     {
-      jobId: outcome.manifest.jobId,
+      ...stats,
       status: outcome.manifest.status,
       workers: extra.workers,
       wallMs: outcome.wallMs,
-      ...stats,
       result: outcome.resultLocation,
       errors: outcome.errorsLocation ?? null,
       out: extra.out ?? null,

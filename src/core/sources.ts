@@ -9,8 +9,9 @@ import type { AtomSource } from './types.js'
 export function checkIndex(index: number, count: number): void {
   if (Number.isInteger(index) && index >= 0 && index < count) return
   const valid = count > 0 ? `valid indices are 0 to ${count - 1}` : 'it has no valid index'
+  const problem = Number.isInteger(index) ? 'is out of range' : 'is not an integer'
   throw new RangeError(
-    `Atom index ${describeValue(index)} is out of range: the source has ${count} atoms (${valid}).`,
+    `Atom index ${describeValue(index)} ${problem}: the source has ${count} atoms (${valid}).`,
   )
 }
 
@@ -36,6 +37,7 @@ function expectInteger(value: unknown, name: string): number {
  * ```
  */
 export function range(end: number): AtomSource<number>
+/** `start, start + step, ...` while before `end` (above it for a negative step). @see range */
 export function range(start: number, end: number, step?: number): AtomSource<number>
 export function range(a: number, b?: number, c?: number): AtomSource<number> {
   const start = b === undefined ? 0 : expectInteger(a, 'range start')

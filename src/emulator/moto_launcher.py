@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import logging
 import os
 import sys
 import uuid
@@ -220,6 +221,9 @@ def main(argv: list[str]) -> None:
         fail(2, "set MOTO_PORT to the gateway's port (Step Functions calls Lambda there)")
 
     moto = import_moto()
+    if not os.environ.get("FANOUT_MOTO_VERBOSE"):
+        # werkzeug logs one line per request; the gateway's traffic would flood moto.log.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     apply_patches()
     add_code_route()
     print(

@@ -1,0 +1,350 @@
+/**
+ * Warm Lambda "containers": per function, a pool of runtime child processes
+ * (`dist/lambdaRuntime.js`, forked with IPC) that grows on demand up to a
+ * cap and reuses idle processes. Each process runs one invocation at a time;
+ * the pool enforces the timeout (the process is killed), writes the
+ * CloudWatch-like START/END/REPORT lines, and retires processes whose code or
+ * configuration is outdated.
+ */
+import { type ChildProcess, fork } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import type { LogWriter } from './logs.js'
+import type {
+  ChildMessage,
+  InvokeMessage,
+  LambdaErrorBody,
+  ResultMessage,
+  RuntimeFunctionInfo,
+} from './runtimeProtocol.js'
+
+/** Everything needed to start a runtime process for one version of a function. */
+export interface RuntimeSpec {
+  /** Changes whenever the code or configuration changes; processes of another generation are retired. */
+  generation: string
+  /** The unzipped code (`LAMBDA_TASK_ROOT`). */
+  codeDir: string
+  /** The full environment of the process. */
+  env: Record<string, string>
+  /** Path of `lambdaRuntime.js`. */
+  runtimePath: string
+  /** Facts for the handler's `context`. */
+  info: RuntimeFunctionInfo
+  timeoutSeconds: number
+  memoryMb: number
+}
+
+/** How one invocation ended. */
+export interface InvocationOutcome {
+  requestId: string
+  /** The handler's result, JSON text (absent on error). */
+  payload?: string
+  /** The function error (absent on success). */
+  error?: LambdaErrorBody
+  timedOut: boolean
+  durationMs: number
+  /** Set when this invocation started a new process. */
+  initDurationMs?: number
+  maxMemoryUsedMb?: number
+  /** The invocation's log lines (only when requested), for `X-Amz-Log-Result`. */
+  logLines?: string[]
+}
+
+type ProcessState = 'starting' | 'idle' | 'busy' | 'dead'
+
+type ReadyOutcome = { ok: true; initDurationMs: number } | { ok: false; error: LambdaErrorBody; initDurationMs: number }
+
+/** One runtime child process. */
+export class RuntimeProcess {
+  readonly child: ChildProcess
+  readonly generation: string
+  readonly ready: Promise<ReadyOutcome>
+  state: ProcessState = 'starting'
+  lastUsed = Date.now()
+  /** Init duration, reported with the first invocation only. */
+  pendingInitMs: number | undefined
+  /** Where console and stdout lines go; the pool points it at the running invocation. */
+  onLog: (message: string) => void
+  #pending: ((result: ResultMessage | { exit: string }) => void) | undefined
+  #exitReason: string | undefined
+
+  constructor(spec: RuntimeSpec, onLog: (message: string) => void) {
+    this.generation = spec.generation
+    this.onLog = onLog
+    this.child = fork(spec.runtimePath, [], {
+      cwd: spec.codeDir,
+      env: spec.env,
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    })
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (l) => this.onLog(l))
+    }
+    let settleReady: (outcome: ReadyOutcome) => void = () => {}
+    this.ready = new Promise((resolve) => {
+      settleReady = resolve
+    })
+    this.child.on('message', (message: ChildMessage) => {
+      switch (message.type) {
+        case 'ready':
+          this.pendingInitMs = message.initDurationMs
+          if (this.state === 'starting') this.state = 'idle'
+          settleReady({ ok: true, initDurationMs: message.initDurationMs })
+          break
+        case 'initError':
+          this.state = 'dead'
+          settleReady({ ok: false, error: message.error, initDurationMs: message.initDurationMs })
+          break
+        case 'log':
+          this.onLog(message.message)
+          break
+        case 'result': {
+          const pending = this.#pending
+          this.#pending = undefined
+          if (message.exiting) this.state = 'dead'
+          pending?.(message)
+          break
+        }
+      }
+    })
+    this.child.on('error', (error) => {
+      this.#exitReason ??= `Runtime failed to start: ${error.message}`
+    })
+    this.child.on('exit', (code, signal) => {
+      const wasStarting = this.state === 'starting'
+      this.state = 'dead'
+      this.#exitReason ??= `Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`
+      if (wasStarting) {
+        settleReady({
+          ok: false,
+          error: { errorType: 'Runtime.ExitError', errorMessage: this.#exitReason },
+          initDurationMs: 0,
+        })
+      }
+      const pending = this.#pending
+      this.#pending = undefined
+      pending?.({ exit: this.#exitReason })
+    })
+  }
+
+  /** Runs one invocation; resolves with its outcome (never rejects). */
+  invoke(message: InvokeMessage, timeoutMs: number): Promise<ResultMessage | { exit: string } | { timeout: true }> {
+    this.state = 'busy'
+    this.lastUsed = Date.now()
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending = undefined
+        this.#exitReason = 'Task timed out'
+        this.kill()
+        resolve({ timeout: true })
+      }, timeoutMs)
+      this.#pending = (result) => {
+        clearTimeout(timer)
+        resolve(result)
+      }
+      try {
+        this.child.send(message)
+      } catch (error) {
+        this.#pending = undefined
+        clearTimeout(timer)
+        resolve({ exit: `Runtime exited with error: ${(error as Error).message}` })
+      }
+    })
+  }
+
+  /** Kills the process at once (SIGKILL). */
+  kill(): void {
+    this.state = 'dead'
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
+  }
+}
+
+/** Options of {@link FunctionPool}. */
+export interface FunctionPoolOptions {
+  functionName: string
+  logs: LogWriter
+  /** Most processes this function may have at once. */
+  maxProcesses: number
+}
+
+/** The warm processes of one function. */
+export class FunctionPool {
+  readonly functionName: string
+  readonly #logs: LogWriter
+  readonly #maxProcesses: number
+  readonly #processes = new Set<RuntimeProcess>()
+  #idle: RuntimeProcess[] = []
+  #waiters: (() => void)[] = []
+  #generation: string | undefined
+  #closed = false
+
+  constructor(options: FunctionPoolOptions) {
+    this.functionName = options.functionName
+    this.#logs = options.logs
+    this.#maxProcesses = options.maxProcesses
+  }
+
+  /** Counts of processes by state, for health output and tests. */
+  stats(): { processes: number; idle: number; busy: number; waiting: number } {
+    let busy = 0
+    for (const p of this.#processes) if (p.state === 'busy' || p.state === 'starting') busy++
+    return { processes: this.#processes.size, idle: this.#idle.length, busy, waiting: this.#waiters.length }
+  }
+
+  /** The pids of the live processes. */
+  pids(): number[] {
+    return [...this.#processes].map((p) => p.child.pid).filter((pid): pid is number => pid !== undefined)
+  }
+
+  #log = (message: string): void => this.#logs.write(this.functionName, message)
+
+  #remove(process: RuntimeProcess): void {
+    this.#processes.delete(process)
+    this.#idle = this.#idle.filter((p) => p !== process)
+    this.#wake()
+  }
+
+  #wake(): void {
+    this.#waiters.shift()?.()
+  }
+
+  /** A ready process for `spec`: an idle warm one, a new one, or the next freed (waits at the cap). */
+  async #acquire(spec: RuntimeSpec): Promise<{ process: RuntimeProcess } | { initError: LambdaErrorBody; initDurationMs: number }> {
+    if (this.#generation !== spec.generation) {
+      this.#generation = spec.generation
+      for (const old of this.#idle) old.kill()
+    }
+    for (;;) {
+      if (this.#closed) return { initError: { errorType: 'Runtime.ExitError', errorMessage: 'the emulator is shutting down' }, initDurationMs: 0 }
+      this.#idle = this.#idle.filter((p) => p.state === 'idle')
+      const warm = this.#idle.pop()
+      if (warm) {
+        warm.state = 'busy'
+        return { process: warm }
+      }
+      if (this.#processes.size < this.#maxProcesses) {
+        const process = new RuntimeProcess(spec, this.#log)
+        this.#processes.add(process)
+        process.child.once('exit', () => this.#remove(process))
+        const ready = await process.ready
+        if (!ready.ok) {
+          process.kill()
+          this.#remove(process)
+          return { initError: ready.error, initDurationMs: ready.initDurationMs }
+        }
+        process.state = 'busy'
+        return { process }
+      }
+      await new Promise<void>((resolve) => this.#waiters.push(resolve))
+    }
+  }
+
+  #release(process: RuntimeProcess): void {
+    if (process.state === 'dead' || process.generation !== this.#generation || this.#closed) {
+      process.kill()
+      this.#remove(process)
+      return
+    }
+    process.state = 'idle'
+    process.lastUsed = Date.now()
+    this.#idle.push(process)
+    this.#wake()
+  }
+
+  /**
+   * Runs one invocation in a warm or new process and writes its
+   * START/END/REPORT lines. Never rejects: errors come back in the outcome.
+   */
+  async invoke(
+    spec: RuntimeSpec,
+    requestId: string,
+    payload: string,
+    options: { collectLogs?: boolean; clientContext?: string } = {},
+  ): Promise<InvocationOutcome> {
+    const logLines = options.collectLogs ? ([] as string[]) : undefined
+    const log = (message: string): void => {
+      this.#logs.write(this.functionName, message)
+      logLines?.push(message)
+    }
+    const acquired = await this.#acquire(spec)
+    const started = performance.now()
+    const timeoutMs = spec.timeoutSeconds * 1000
+    log(`START RequestId: ${requestId} Version: ${spec.info.functionVersion}`)
+    let outcome: InvocationOutcome
+    if ('initError' in acquired) {
+      const error = acquired.initError
+      log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(error)}`)
+      log(
+        `INIT_REPORT Init Duration: ${acquired.initDurationMs.toFixed(2)} ms\tPhase: invoke\tStatus: error\tError Type: ${error.errorType}`,
+      )
+      outcome = {
+        requestId,
+        error,
+        timedOut: false,
+        durationMs: performance.now() - started,
+        initDurationMs: acquired.initDurationMs,
+      }
+    } else {
+      const process = acquired.process
+      const initDurationMs = process.pendingInitMs
+      process.pendingInitMs = undefined
+      process.onLog = log
+      const result = await process.invoke(
+        {
+          type: 'invoke',
+          requestId,
+          payload,
+          deadlineMs: Date.now() + timeoutMs,
+          function: spec.info,
+          ...(options.clientContext ? { clientContext: options.clientContext } : {}),
+        },
+        timeoutMs,
+      )
+      process.onLog = this.#log
+      const durationMs = performance.now() - started
+      outcome = { requestId, timedOut: false, durationMs, ...(initDurationMs !== undefined ? { initDurationMs } : {}) }
+      if ('timeout' in result) {
+        const message = `${new Date().toISOString()} ${requestId} Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`
+        log(message)
+        outcome.timedOut = true
+        outcome.error = { errorType: 'Sandbox.Timedout', errorMessage: message }
+      } else if ('exit' in result) {
+        outcome.error = { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: ${result.exit}` }
+      } else {
+        outcome.maxMemoryUsedMb = result.maxMemoryUsedMb
+        if (result.error) outcome.error = result.error
+        else outcome.payload = result.payload ?? 'null'
+      }
+      this.#release(process)
+    }
+    const d = outcome.durationMs
+    log(`END RequestId: ${requestId}`)
+    log(
+      `REPORT RequestId: ${requestId}\tDuration: ${d.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(d))} ms\tMemory Size: ${spec.memoryMb} MB\tMax Memory Used: ${outcome.maxMemoryUsedMb ?? 0} MB` +
+        (outcome.initDurationMs !== undefined ? `\tInit Duration: ${outcome.initDurationMs.toFixed(2)} ms` : '') +
+        (outcome.timedOut ? '\tStatus: timeout' : outcome.error?.errorType === 'Runtime.ExitError' ? '\tStatus: error' : ''),
+    )
+    if (logLines) outcome.logLines = logLines
+    return outcome
+  }
+
+  /** Kills idle processes unused for `idleMs`. */
+  reap(idleMs: number): void {
+    const now = Date.now()
+    for (const process of this.#idle) {
+      if (now - process.lastUsed >= idleMs) {
+        process.kill()
+        this.#remove(process)
+      }
+    }
+  }
+
+  /** Kills every process; later invocations fail. */
+  close(): void {
+    this.#closed = true
+    for (const process of this.#processes) process.kill()
+    this.#processes.clear()
+    this.#idle = []
+    for (const waiter of this.#waiters.splice(0)) waiter()
+  }
+}

@@ -1,0 +1,409 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  assemblePaths,
+  binomial,
+  type CpcvOptions,
+  combinations,
+  cpcv,
+  MAX_CPCV_SPLITS,
+} from '../../../src/core/cpcv.js'
+import { UsageError } from '../../../src/core/errors.js'
+import { linParts } from '../../../src/core/partition.js'
+
+/** The error `fn` throws (fails the test when it does not throw). */
+function thrown(fn: () => unknown): Error {
+  try {
+    fn()
+  } catch (error) {
+    return error as Error
+  }
+  throw new Error('expected a throw')
+}
+
+function rangeArray(start: number, end: number): number[] {
+  return Array.from({ length: end - start }, (_, i) => start + i)
+}
+
+describe('binomial and combinations', () => {
+  it('counts and lists combinations in lexicographic order', () => {
+    // Prepare
+    const n = 4
+    const k = 2
+
+    // Act
+    const list = combinations(n, k)
+
+    // Assess
+    expect(binomial(6, 2)).toBe(15)
+    expect(binomial(5, 0)).toBe(1)
+    expect(binomial(5, 6)).toBe(0)
+    expect(binomial(50, 25)).toBe(126410606437752)
+    expect(list).toEqual([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ])
+    expect(combinations(3, 0)).toEqual([[]])
+  })
+
+  it('lists C(n, k) distinct increasing combinations, sorted (property)', () => {
+    // Prepare
+    const inputs = fc
+      .integer({ min: 0, max: 10 })
+      .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n })))
+
+    // Act
+    const check = fc.property(inputs, ([n, k]) => {
+      const list = combinations(n, k)
+
+      // Assess
+      expect(list.length).toBe(binomial(n, k))
+      const keys = list.map((c) => c.join(','))
+      expect(new Set(keys).size).toBe(list.length)
+      for (const c of list) {
+        for (let i = 1; i < c.length; i++) expect(c[i]).toBeGreaterThan(c[i - 1] as number)
+      }
+      for (let s = 1; s < list.length; s++) {
+        const a = list[s - 1] as number[]
+        const b = list[s] as number[]
+        const i = a.findIndex((v, j) => v !== b[j])
+        expect((a[i] as number) < (b[i] as number)).toBe(true)
+      }
+    })
+
+    // Assess
+    fc.assert(check)
+  })
+
+  it('rejects bad arguments', () => {
+    // Prepare
+    const calls = [() => combinations(3, 4), () => binomial(-1, 0), () => binomial(3, 0.5)]
+
+    // Act
+    const errors = calls.map(thrown)
+
+    // Assess
+    for (const error of errors) expect(error).toBeInstanceOf(RangeError)
+    expect(errors.map((e) => e.message)).toEqual([
+      'Expected k to be an integer from 0 to n (3), got 4 (number).',
+      'Expected n to be an integer from 0 and up, got -1 (number).',
+      'Expected k to be an integer, got 0.5 (number).',
+    ])
+  })
+})
+
+describe('cpcv layout', () => {
+  it('N = 6, k = 2: 15 splits, 5 paths, 6 near-equal contiguous groups', () => {
+    // Prepare
+    const options = { observations: 600, groups: 6, testGroups: 2 }
+
+    // Act
+    const source = cpcv(options)
+
+    // Assess
+    expect(source.splits).toBe(15)
+    expect(source.count).toBe(15)
+    expect(source.pathCount).toBe(5)
+    expect(source.embargoSize).toBe(0)
+    const bounds = linParts(600, 6)
+    expect(source.groupBounds).toEqual(
+      rangeArray(0, 6).map((g) => ({ group: g, start: bounds[g], end: bounds[g + 1] })),
+    )
+  })
+
+  it('assigns path j of group g to the j-th split (lexicographic) that tests g', () => {
+    // Prepare
+    const source = cpcv({ observations: 60, groups: 6, testGroups: 2 })
+
+    // Act
+    const assignment = source.pathAssignment
+
+    // Assess
+    const seen = new Array<number>(6).fill(0)
+    combinations(6, 2).forEach((combo, s) => {
+      expect(assignment[s]?.map((slot) => slot.group)).toEqual(combo)
+      for (const slot of assignment[s] ?? []) {
+        expect(slot.path).toBe(seen[slot.group])
+        seen[slot.group] = (seen[slot.group] as number) + 1
+      }
+    })
+    expect(seen).toEqual([5, 5, 5, 5, 5, 5])
+    expect(source.at(9).paths).toEqual([
+      { group: 2, path: 2, start: 20, end: 30 },
+      { group: 3, path: 2, start: 30, end: 40 },
+    ])
+  })
+
+  it('without spans or embargo, trains on exactly the groups it does not test', () => {
+    // Prepare
+    const source = cpcv({ observations: 61, groups: 6, testGroups: 2 })
+
+    // Act
+    const split = source.at(9)
+
+    // Assess
+    const [g2, g3] = [source.groupBounds[2], source.groupBounds[3]]
+    const test = [
+      ...rangeArray(g2?.start ?? 0, g2?.end ?? 0),
+      ...rangeArray(g3?.start ?? 0, g3?.end ?? 0),
+    ]
+    expect(split.split).toBe(9)
+    expect(split.testGroups).toEqual([2, 3])
+    expect([...split.test]).toEqual(test)
+    expect([...split.train]).toEqual(rangeArray(0, 61).filter((i) => !test.includes(i)))
+    expect(split.purged).toBe(0)
+    expect(split.embargoed).toBe(0)
+  })
+
+  it('every path covers every observation exactly once, from the right split (N = 6, k = 2)', () => {
+    // Prepare
+    const source = cpcv({ observations: 600, groups: 6, testGroups: 2 })
+    const splits = rangeArray(0, source.count).map((s) => source.at(s))
+    const forecasts = splits.map((split) =>
+      Array.from(split.test, (obs) => ({ split: split.split, obs })),
+    )
+
+    // Act
+    const paths = assemblePaths(source, forecasts)
+
+    // Assess
+    expect(paths.length).toBe(5)
+    paths.forEach((path, p) => {
+      expect(path.length).toBe(600)
+      path.forEach((forecast, obs) => {
+        expect(forecast.obs).toBe(obs)
+        const block = splits[forecast.split]?.paths.find((b) => obs >= b.start && obs < b.end)
+        expect(block?.path).toBe(p)
+      })
+    })
+    // each (split, group) block is used by exactly one path
+    const used = new Set(paths.flatMap((path) => path.map((f) => `${f.split}:${f.obs}`)))
+    expect(used.size).toBe(5 * 600)
+  })
+
+  it('assembles paths for any N, k (property)', () => {
+    // Prepare
+    const inputs = fc.integer({ min: 2, max: 8 }).chain((groups) =>
+      fc.record({
+        groups: fc.constant(groups),
+        testGroups: fc.integer({ min: 1, max: groups - 1 }),
+        observations: fc.integer({ min: groups, max: 80 }),
+      }),
+    )
+
+    // Act
+    const check = fc.property(inputs, (options) => {
+      const source = cpcv(options)
+      const forecasts = rangeArray(0, source.count).map((s) => Array.from(source.at(s).test))
+      const paths = assemblePaths(source, forecasts)
+
+      // Assess
+      expect(source.pathCount).toBe((options.testGroups / options.groups) * source.splits)
+      expect(Number.isInteger(source.pathCount)).toBe(true)
+      expect(paths.length).toBe(source.pathCount)
+      for (const path of paths) expect(path).toEqual(rangeArray(0, options.observations))
+    })
+
+    // Assess
+    fc.assert(check)
+  })
+})
+
+describe('purging and embargo', () => {
+  it('purges training observations whose label spans overlap a tested span', () => {
+    // Prepare: labels span 3 observations ahead; observation 5's label reaches into group 2
+    const t0 = rangeArray(0, 60)
+    const t1 = t0.map((i) => i + 3)
+    t1[5] = 25
+    const source = cpcv({ observations: 60, groups: 6, testGroups: 2, labelSpans: { t0, t1 } })
+
+    // Act
+    const split = source.at(9) // tests groups 2 and 3: observations 20..39
+
+    // Assess
+    const purged = [5, 17, 18, 19, 40, 41, 42]
+    const train = [...split.train]
+    for (const obs of purged) expect(train).not.toContain(obs)
+    expect(split.purged).toBe(purged.length)
+    expect(train).toEqual(
+      rangeArray(0, 60).filter((i) => (i < 20 || i >= 40) && !purged.includes(i)),
+    )
+  })
+
+  it('embargoes the h = ceil(embargo · T) observations after each tested group', () => {
+    // Prepare
+    const source = cpcv({ observations: 100, groups: 5, testGroups: 2, embargo: 0.05 })
+
+    // Act
+    const split = source.at(2) // tests groups 0 and 3: 0..19 and 60..79
+
+    // Assess
+    expect(source.embargoSize).toBe(5)
+    expect(split.testGroups).toEqual([0, 3])
+    const embargoed = [...rangeArray(20, 25), ...rangeArray(80, 85)]
+    expect(split.embargoed).toBe(10)
+    expect([...split.train]).toEqual(
+      rangeArray(0, 100).filter((i) => !(i < 20 || (i >= 60 && i < 80)) && !embargoed.includes(i)),
+    )
+    expect(cpcv({ observations: 100, groups: 5, testGroups: 1, embargo: 0.07 }).embargoSize).toBe(7)
+  })
+
+  it('purges exactly, per observation, and embargoes (property, against brute force)', () => {
+    // Prepare
+    const inputs = fc.integer({ min: 2, max: 6 }).chain((groups) =>
+      fc.record({
+        groups: fc.constant(groups),
+        testGroups: fc.integer({ min: 1, max: groups - 1 }),
+        embargo: fc.constantFrom(0, 0.02, 0.1),
+        spans: fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 8 })),
+          { minLength: groups, maxLength: 60 },
+        ),
+      }),
+    )
+
+    // Act
+    const check = fc.property(inputs, ({ groups, testGroups, embargo, spans }) => {
+      const T = spans.length
+      const t0 = spans.map(([start]) => start)
+      const t1 = spans.map(([start, length]) => start + length)
+      const source = cpcv({ observations: T, groups, testGroups, embargo, labelSpans: { t0, t1 } })
+      const h = Math.ceil(Number((embargo * T).toPrecision(12)))
+
+      // Assess
+      for (let s = 0; s < source.count; s++) {
+        const split = source.at(s)
+        const test = new Set(split.test)
+        const expected = rangeArray(0, T).filter((i) => {
+          if (test.has(i)) return false
+          const a = t0[i] as number
+          const b = t1[i] as number
+          for (const j of test) if ((t0[j] as number) <= b && (t1[j] as number) >= a) return false
+          return !split.paths.some(({ end }) => i >= end && i < end + h)
+        })
+        expect([...split.train]).toEqual(expected)
+        expect(split.test.length + split.train.length + split.purged + split.embargoed).toBe(T)
+      }
+    })
+
+    // Assess
+    fc.assert(check, { numRuns: 60 })
+  })
+})
+
+describe('cpcv validation', () => {
+  const base: CpcvOptions = { observations: 100, groups: 6, testGroups: 2 }
+
+  it('rejects counts out of range', () => {
+    // Prepare
+    const cases: CpcvOptions[] = [
+      { ...base, observations: 1 },
+      { ...base, groups: 101 },
+      { ...base, groups: 1 },
+      { ...base, testGroups: 0 },
+      { ...base, testGroups: 6 },
+      { ...base, testGroups: 1.5 },
+    ]
+
+    // Act
+    const errors = cases.map((options) => thrown(() => cpcv(options)))
+
+    // Assess
+    for (const error of errors) expect(error).toBeInstanceOf(UsageError)
+    expect(errors.map((e) => e.message)).toEqual([
+      'Expected observations to be an integer from 2 and up, got 1 (number). ' +
+        'CPCV needs at least two observations (one per group, two groups).',
+      'Expected groups to be an integer from 2 to 100, got 101 (number). ' +
+        'Use at least 2 groups and no more than the 100 observations, so no group is empty.',
+      'Expected groups to be an integer from 2 to 100, got 1 (number). ' +
+        'Use at least 2 groups and no more than the 100 observations, so no group is empty.',
+      'Expected testGroups to be an integer from 1 to 5, got 0 (number). ' +
+        'Test at least 1 group and leave at least 1 of the 6 groups to train on.',
+      'Expected testGroups to be an integer from 1 to 5, got 6 (number). ' +
+        'Test at least 1 group and leave at least 1 of the 6 groups to train on.',
+      'Expected testGroups to be an integer from 1 to 5, got 1.5 (number). ' +
+        'Test at least 1 group and leave at least 1 of the 6 groups to train on.',
+    ])
+  })
+
+  it('rejects an embargo outside [0, 1) and too many splits', () => {
+    // Prepare
+    const cases: CpcvOptions[] = [
+      { ...base, embargo: 1 },
+      { ...base, embargo: -0.1 },
+      { observations: 1000, groups: 30, testGroups: 15 },
+    ]
+
+    // Act
+    const errors = cases.map((options) => thrown(() => cpcv(options)))
+
+    // Assess
+    for (const error of errors) expect(error).toBeInstanceOf(UsageError)
+    expect(errors.map((e) => e.message)).toEqual([
+      'Expected embargo to be a fraction of the observations from 0 up to (not including) 1, ' +
+        'got 1 (number). E.g. 0.01 embargoes 1% of the observations after each test group.',
+      'Expected embargo to be a fraction of the observations from 0 up to (not including) 1, ' +
+        'got -0.1 (number). E.g. 0.01 embargoes 1% of the observations after each test group.',
+      `CPCV with groups = 30 and testGroups = 15 has 155117520 splits, more than ${MAX_CPCV_SPLITS}. ` +
+        'Use fewer groups, or fewer or more test groups.',
+    ])
+  })
+
+  it('rejects label spans of the wrong length, not finite, or ending before they start', () => {
+    // Prepare
+    const t0 = rangeArray(0, 100)
+    const t1 = rangeArray(0, 100)
+    const nan = [...t1]
+    nan[7] = Number.NaN
+    const backwards = [...t1]
+    backwards[3] = 2.5
+    const cases: CpcvOptions[] = [
+      { ...base, labelSpans: { t0: t0.slice(1), t1 } },
+      { ...base, labelSpans: { t0, t1: nan } },
+      { ...base, labelSpans: { t0, t1: backwards } },
+    ]
+
+    // Act
+    const errors = cases.map((options) => thrown(() => cpcv(options)))
+
+    // Assess
+    for (const error of errors) expect(error).toBeInstanceOf(UsageError)
+    expect(errors.map((e) => e.message)).toEqual([
+      'Expected labelSpans.t0 to hold one value per observation (100), got 99. ' +
+        'Pass one start (t0) and one end (t1) per observation.',
+      'Expected labelSpans.t1[7] to be a finite number, got NaN (number).',
+      'Expected labelSpans.t1[3] (2.5) to be at least labelSpans.t0[3] (3): ' +
+        'a label cannot end before it starts.',
+    ])
+  })
+
+  it('rejects a split index out of range and forecasts of the wrong shape', () => {
+    // Prepare
+    const source = cpcv({ observations: 60, groups: 6, testGroups: 2 })
+    const good = rangeArray(0, 15).map((s) => Array.from(source.at(s).test))
+    const short = good.map((f, s) => (s === 4 ? f.slice(1) : f))
+
+    // Act
+    const errors = [
+      thrown(() => source.at(15)),
+      thrown(() => assemblePaths(source, good.slice(1))),
+      thrown(() => assemblePaths(source, short)),
+    ]
+
+    // Assess
+    expect(errors[0]).toBeInstanceOf(RangeError)
+    expect(errors[1]).toBeInstanceOf(UsageError)
+    expect(errors[2]).toBeInstanceOf(UsageError)
+    expect(errors.map((e) => e.message)).toEqual([
+      'Atom index 15 (number) is out of range: the source has 15 atoms (valid indices are 0 to 14).',
+      'Expected forecastsBySplit to hold one array per split (15), got 14 arrays. ' +
+        'Pass the forecasts of every split, in split order.',
+      'Expected forecastsBySplit[4] to hold one forecast per tested observation (20), got 19. ' +
+        'Forecast every observation in source.at(4).test, in order.',
+    ])
+  })
+})
