@@ -1,17 +1,19 @@
 // The public API of fanout, for job modules: everything here is pure (no Node-only
 // module, no AWS SDK), so it bundles into a job and runs in a worker or a Lambda.
 export { z } from 'zod'
+export { binomial, combinations } from './core/combinatorics.js'
 export type {
+  Cpcv,
   CpcvGroup,
-  CpcvLayout,
   CpcvOptions,
   CpcvPathSlot,
   CpcvSplit,
   CpcvTestBlock,
-  Cpcv,
   LabelSpans,
 } from './core/cpcv.js'
-export { assemblePaths, binomial, combinations, cpcv } from './core/cpcv.js'
+export { cpcv } from './core/cpcv.js'
+export type { CpcvLayout } from './core/cpcvPaths.js'
+export { assemblePaths } from './core/cpcvPaths.js'
 export {
   describeValue,
   FanoutError,
@@ -27,16 +29,14 @@ export { defineJob, isJob } from './core/job.js'
 export type { MoleculeCountOptions, PartitionOptions } from './core/partition.js'
 export {
   DEFAULT_BATCHES,
-  interpolateCosts,
   linParts,
   nestedParts,
   partition,
   resolveMoleculeCount,
-  sampleIndices,
   toMolecules,
-  weightedParts,
 } from './core/partition.js'
 export type { GridAtom } from './core/sources.js'
 export { grid, list, range } from './core/sources.js'
 export type { Column, ColumnTable, ColumnType } from './core/table.js'
 export type { AtomSource, Molecule, PartitionScheme, Row, Scalar } from './core/types.js'
+export { interpolateCosts, sampleIndices, weightedParts } from './core/weightedParts.js'

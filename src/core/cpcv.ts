@@ -1,3 +1,4 @@
+import { binomial, combinations } from './combinatorics.js'
 import { describeValue, UsageError } from './errors.js'
 import { linParts } from './partition.js'
 import { checkIndex } from './sources.js'
@@ -5,61 +6,6 @@ import type { AtomSource } from './types.js'
 
 /** The most splits {@link cpcv} accepts: each split is one atom, and its path table is held in memory. */
 export const MAX_CPCV_SPLITS = 1_000_000
-
-/**
- * The binomial coefficient C(n, k): how many ways to pick `k` of `n`. 0 when
- * `k < 0` or `k > n`. Exact while the result is at most `Number.MAX_SAFE_INTEGER`.
- *
- * @throws RangeError when `n` or `k` is not an integer, or `n` is negative
- *
- * @example
- * ```ts
- * binomial(6, 2) // 15
- * ```
- */
-export function binomial(n: number, k: number): number {
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(`Expected n to be an integer from 0 and up, got ${describeValue(n)}.`)
-  }
-  if (!Number.isSafeInteger(k)) {
-    throw new RangeError(`Expected k to be an integer, got ${describeValue(k)}.`)
-  }
-  if (k < 0 || k > n) return 0
-  const m = Math.min(k, n - k)
-  let result = 1n
-  for (let i = 0; i < m; i++) result = (result * BigInt(n - i)) / BigInt(i + 1)
-  return Number(result)
-}
-
-/**
- * Every way to pick `k` of `0 .. n - 1`, each in increasing order, listed in
- * lexicographic order (like Python's `itertools.combinations(range(n), k)`).
- *
- * @throws RangeError when `n` or `k` is not an integer from 0, or `k > n`
- *
- * @example
- * ```ts
- * combinations(4, 2) // [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]
- * ```
- */
-export function combinations(n: number, k: number): number[][] {
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(`Expected n to be an integer from 0 and up, got ${describeValue(n)}.`)
-  }
-  if (!Number.isSafeInteger(k) || k < 0 || k > n) {
-    throw new RangeError(`Expected k to be an integer from 0 to n (${n}), got ${describeValue(k)}.`)
-  }
-  const out: number[][] = []
-  const current = Array.from({ length: k }, (_, i) => i)
-  for (;;) {
-    out.push(current.slice())
-    let i = k - 1
-    while (i >= 0 && current[i] === n - k + i) i--
-    if (i < 0) return out
-    current[i] = (current[i] as number) + 1
-    for (let j = i + 1; j < k; j++) current[j] = (current[j - 1] as number) + 1
-  }
-}
 
 /** When each observation's label starts and ends (indices or times, one value per observation). */
 export interface LabelSpans {
@@ -413,75 +359,4 @@ export function cpcv(options: CpcvOptions): Cpcv {
       }
     },
   })
-}
-
-/** What {@link assemblePaths} needs of a {@link Cpcv} source. */
-export type CpcvLayout = Pick<
-  Cpcv,
-  'observations' | 'splits' | 'pathCount' | 'groupBounds' | 'pathAssignment'
->
-
-/**
- * Assemble the φ backtest paths from the forecasts of every split.
- *
- * `forecastsBySplit[s]` holds split `s`'s forecasts, one per tested
- * observation, in the order of `source.at(s).test` (increasing observation
- * index). Each forecast lands in the path its group is assigned to for that
- * split, so `paths[p][obs]` is the out-of-sample forecast of observation
- * `obs` in path `p`, and every path covers all T observations exactly once.
- *
- * @typeParam V - one forecast (a number, a row, ...)
- * @param source - the {@link cpcv} source the forecasts were made for
- * @param forecastsBySplit - `source.splits` arrays, one value per tested observation
- * @returns `source.pathCount` arrays of length `source.observations`
- * @throws {@link UsageError} when there are not `source.splits` arrays, or one
- *   holds a different number of values than its split tests
- *
- * @example
- * ```ts
- * const source = cpcv({ observations: 600, groups: 6, testGroups: 2 })
- * const forecasts = Array.from({ length: source.count }, (_, s) => model(source.at(s)))
- * const paths = assemblePaths(source, forecasts) // 5 paths × 600 forecasts
- * ```
- */
-export function assemblePaths<V>(
-  source: CpcvLayout,
-  forecastsBySplit: ReadonlyArray<ArrayLike<V>>,
-): V[][] {
-  const { observations, splits, pathCount, groupBounds, pathAssignment } = source
-  if (!Array.isArray(forecastsBySplit) || forecastsBySplit.length !== splits) {
-    const got = Array.isArray(forecastsBySplit)
-      ? `${forecastsBySplit.length} arrays`
-      : describeValue(forecastsBySplit)
-    fail(
-      `Expected forecastsBySplit to hold one array per split (${splits}), got ${got}. ` +
-        'Pass the forecasts of every split, in split order.',
-    )
-  }
-  const paths = Array.from({ length: pathCount }, () => new Array<V>(observations))
-  for (let s = 0; s < splits; s++) {
-    const forecasts = forecastsBySplit[s] as ArrayLike<V>
-    const slots = pathAssignment[s] as readonly CpcvPathSlot[]
-    const expected = slots.reduce((sum, { group }) => {
-      const { start, end } = groupBounds[group] as CpcvGroup
-      return sum + end - start
-    }, 0)
-    if (forecasts === null || typeof forecasts !== 'object' || forecasts.length !== expected) {
-      const got =
-        forecasts !== null && typeof forecasts === 'object'
-          ? `${forecasts.length}`
-          : describeValue(forecasts)
-      fail(
-        `Expected forecastsBySplit[${s}] to hold one forecast per tested observation ` +
-          `(${expected}), got ${got}. Forecast every observation in source.at(${s}).test, in order.`,
-      )
-    }
-    let offset = 0
-    for (const { group, path } of slots) {
-      const { start, end } = groupBounds[group] as CpcvGroup
-      const target = paths[path] as V[]
-      for (let obs = start; obs < end; obs++) target[obs] = forecasts[offset++] as V
-    }
-  }
-  return paths
 }

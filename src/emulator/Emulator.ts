@@ -5,7 +5,7 @@
  * `<stateDir>/emulator.json` so that later commands find and stop them.
  */
 import { execFile, spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { get } from 'node:http'
 import { createServer } from 'node:net'
@@ -126,9 +126,11 @@ export function resolveEmulatorFiles(from: string = import.meta.url): EmulatorFi
     launcher: join(packageRoot, 'src', 'emulator', 'moto_launcher.py'),
   }
   for (const file of [files.gateway, files.runtime]) {
-    if (!existsSync(file)) throw new EmulatorError(`${file} is missing: run \`npm run build\` first`)
+    if (!existsSync(file))
+      throw new EmulatorError(`${file} is missing: run \`npm run build\` first`)
   }
-  if (!existsSync(files.launcher)) throw new EmulatorError(`${files.launcher} is missing from the fanout package`)
+  if (!existsSync(files.launcher))
+    throw new EmulatorError(`${files.launcher} is missing from the fanout package`)
   return files
 }
 
@@ -248,27 +250,29 @@ const inProcess = new Map<string, Promise<unknown>>()
 /** Runs `fn` holding `<stateDir>/emulator.lock` (one start or stop at a time, across processes). */
 async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   const previous = inProcess.get(stateDir) ?? Promise.resolve()
-  const run = previous.catch(() => {}).then(async () => {
-    const lock = join(stateDir, LOCK_FILE)
-    try {
-      await writeFile(lock, String(process.pid), { flag: 'wx' })
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const holder = Number(await readFile(lock, 'utf8').catch(() => '0'))
-      if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new EmulatorError(
-          `another fanout process (pid ${holder}) is starting or stopping the emulator in ${stateDir}; try again when it is done`,
-        )
+  const run = previous
+    .catch(() => {})
+    .then(async () => {
+      const lock = join(stateDir, LOCK_FILE)
+      try {
+        await writeFile(lock, String(process.pid), { flag: 'wx' })
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+        const holder = Number(await readFile(lock, 'utf8').catch(() => '0'))
+        if (holder && holder !== process.pid && isAlive(holder)) {
+          throw new EmulatorError(
+            `another fanout process (pid ${holder}) is starting or stopping the emulator in ${stateDir}; try again when it is done`,
+          )
+        }
+        await rm(lock, { force: true }) // left by a process that died
+        await writeFile(lock, String(process.pid), { flag: 'wx' })
       }
-      await rm(lock, { force: true }) // left by a process that died
-      await writeFile(lock, String(process.pid), { flag: 'wx' })
-    }
-    try {
-      return await fn()
-    } finally {
-      await rm(lock, { force: true })
-    }
-  })
+      try {
+        return await fn()
+      } finally {
+        await rm(lock, { force: true })
+      }
+    })
   inProcess.set(stateDir, run)
   try {
     return await run
@@ -277,28 +281,56 @@ async function withLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function killGroups(pids: number[], timeoutMs = 5000): Promise<void> {
-  const signal = (pid: number, sig: NodeJS.Signals) => {
+/** True while any process of the group led by `pgid` exists (on Linux, zombies excepted). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false
+  }
+  try {
+    // kill(-pgid, 0) also counts zombies: look for a live member in /proc where there is one.
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      let stat: string
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      } catch {
+        continue
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true
+    }
+    return false
+  } catch {
+    return true
+  }
+}
+
+/** SIGTERM to each process group, wait until every member is gone, SIGKILL what is left. */
+async function killGroups(pgids: number[], timeoutMs = 5000): Promise<void> {
+  const signal = (pgid: number, sig: NodeJS.Signals) => {
     try {
-      process.kill(-pid, sig) // the whole group: the gateway's Lambda processes go with it
+      process.kill(-pgid, sig) // the whole group: the gateway's Lambda processes go with it
     } catch {
       try {
-        process.kill(pid, sig)
+        process.kill(pgid, sig)
       } catch {
         // already gone
       }
     }
   }
-  for (const pid of pids) signal(pid, 'SIGTERM')
-  const deadline = Date.now() + timeoutMs
-  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-  if (pids.some(isAlive)) {
-    for (const pid of pids) signal(pid, 'SIGKILL')
-    const hard = Date.now() + 2000
-    while (pids.some(isAlive) && Date.now() < hard) await new Promise((r) => setTimeout(r, 50))
+  const waitGone = async (ms: number) => {
+    const deadline = Date.now() + ms
+    while (pgids.some(groupAlive) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50))
   }
-  // Lambda processes of a gateway that died first: same group, gone with SIGKILL.
-  for (const pid of pids) signal(pid, 'SIGKILL')
+  for (const pgid of pgids) signal(pgid, 'SIGTERM')
+  await waitGone(timeoutMs)
+  if (pgids.some(groupAlive)) {
+    for (const pgid of pgids) signal(pgid, 'SIGKILL')
+    await waitGone(2000)
+  }
 }
 
 /**
@@ -313,7 +345,13 @@ export async function emulatorStatus(options: { stateDir?: string } = {}): Promi
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR)
   const info = await readState(stateDir)
   if (!info) {
-    return { running: false, gatewayAlive: false, motoAlive: false, healthy: false, message: 'the emulator is not running' }
+    return {
+      running: false,
+      gatewayAlive: false,
+      motoAlive: false,
+      healthy: false,
+      message: 'the emulator is not running',
+    }
   }
   const gatewayAlive = isOurs(info.gatewayPid, 'emulatorGateway')
   const motoAlive = isOurs(info.motoPid, 'moto_launcher')
@@ -342,7 +380,9 @@ export async function emulatorStatus(options: { stateDir?: string } = {}): Promi
  * @throws EmulatorError when moto is missing (saying what to install), the port is in use,
  * the build is missing, or a process dies or does not answer in time.
  */
-export async function startEmulator(options: StartEmulatorOptions = {}): Promise<StartEmulatorResult> {
+export async function startEmulator(
+  options: StartEmulatorOptions = {},
+): Promise<StartEmulatorResult> {
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR)
   const port = options.port ?? DEFAULT_PORT
   const python = options.python ?? process.env.FANOUT_PYTHON ?? 'python3'
@@ -361,12 +401,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     }
     if (status.info) {
       // Stale: whatever is left of a previous run goes before a new start.
-      await killGroups(
-        [
-          ...(status.gatewayAlive ? [status.info.gatewayPid] : []),
-          ...(status.motoAlive ? [status.info.motoPid] : []),
-        ],
-      )
+      await killGroups([
+        ...(status.gatewayAlive ? [status.info.gatewayPid] : []),
+        ...(status.motoAlive ? [status.info.motoPid] : []),
+      ])
       await rm(join(stateDir, STATE_FILE), { force: true })
     }
 
@@ -397,14 +435,18 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         FANOUT_MOTO_PORT: String(motoPort),
         FANOUT_EMULATOR_STATE_DIR: stateDir,
         FANOUT_LAMBDA_RUNTIME: files.runtime,
-        ...(options.maxProcessesPerFunction ? { FANOUT_EMULATOR_MAX_PROCESSES: String(options.maxProcessesPerFunction) } : {}),
+        ...(options.maxProcessesPerFunction
+          ? { FANOUT_EMULATOR_MAX_PROCESSES: String(options.maxProcessesPerFunction) }
+          : {}),
       },
     })
     closeSync(motoOut)
     closeSync(gatewayOut)
     const exited = new Map<string, string>()
     moto.on('exit', (code, signal) => exited.set('moto', `exited with ${signal ?? `code ${code}`}`))
-    gateway.on('exit', (code, signal) => exited.set('gateway', `exited with ${signal ?? `code ${code}`}`))
+    gateway.on('exit', (code, signal) =>
+      exited.set('gateway', `exited with ${signal ?? `code ${code}`}`),
+    )
     moto.on('error', (error) => exited.set('moto', `failed to start: ${error.message}`))
     gateway.on('error', (error) => exited.set('gateway', `failed to start: ${error.message}`))
     moto.unref()
@@ -438,7 +480,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         await fail(`the emulator's ${which} process ${how} during start`)
       }
       if (Date.now() > deadline) {
-        await fail(`the emulator did not answer within ${options.timeoutMs ?? 60_000} ms (moto ${motoUp ? 'up' : 'down'}, gateway ${gatewayUp ? 'up' : 'down'})`)
+        await fail(
+          `the emulator did not answer within ${options.timeoutMs ?? 60_000} ms (moto ${motoUp ? 'up' : 'down'}, gateway ${gatewayUp ? 'up' : 'down'})`,
+        )
       }
       ;[motoUp, gatewayUp] = await Promise.all([
         motoUp || httpOk(`http://${HOST}:${motoPort}/moto-api/`, 500),
@@ -464,16 +508,26 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
  * const { wasRunning, message } = await stopEmulator({ stateDir: '.fanout/emulator' })
  * ```
  */
-export async function stopEmulator(options: { stateDir?: string } = {}): Promise<StopEmulatorResult> {
+export async function stopEmulator(
+  options: { stateDir?: string } = {},
+): Promise<StopEmulatorResult> {
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR)
   if (!existsSync(join(stateDir, STATE_FILE))) {
-    return { wasRunning: false, stopped: [], message: 'the emulator is not running; nothing to stop' }
+    return {
+      wasRunning: false,
+      stopped: [],
+      message: 'the emulator is not running; nothing to stop',
+    }
   }
   return withLock(stateDir, async () => {
     const info = await readState(stateDir)
     if (!info) {
       await rm(join(stateDir, STATE_FILE), { force: true })
-      return { wasRunning: false, stopped: [], message: 'the emulator is not running; removed an unreadable state file' }
+      return {
+        wasRunning: false,
+        stopped: [],
+        message: 'the emulator is not running; removed an unreadable state file',
+      }
     }
     const pids = [
       ...(isOurs(info.gatewayPid, 'emulatorGateway') ? [info.gatewayPid] : []),
@@ -482,8 +536,16 @@ export async function stopEmulator(options: { stateDir?: string } = {}): Promise
     await killGroups(pids)
     await rm(join(stateDir, STATE_FILE), { force: true })
     if (pids.length === 0) {
-      return { wasRunning: false, stopped: [], message: 'the emulator was not running; removed its stale state file' }
+      return {
+        wasRunning: false,
+        stopped: [],
+        message: 'the emulator was not running; removed its stale state file',
+      }
     }
-    return { wasRunning: true, stopped: pids, message: `stopped the emulator on ${info.endpoint} (pids ${pids.join(', ')})` }
+    return {
+      wasRunning: true,
+      stopped: pids,
+      message: `stopped the emulator on ${info.endpoint} (pids ${pids.join(', ')})`,
+    }
   })
 }

@@ -4,16 +4,31 @@
  * both ways, except the Lambda Invoke API, which {@link LambdaService} runs
  * itself, and fanout's own `/_fanout/*` routes (health, logs).
  */
-import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http'
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { EmulatorError } from './errors.js'
-import { type HttpReply, LambdaService, type LambdaServiceOptions, serviceError } from './lambdaService.js'
-import { listFunctionLogs, LogWriter, readFunctionLogs } from './logs.js'
+import {
+  type HttpReply,
+  LambdaService,
+  type LambdaServiceOptions,
+  serviceError,
+} from './lambdaService.js'
+import { LogWriter, listFunctionLogs, readFunctionLogs } from './logs.js'
 import { MotoClient } from './motoClient.js'
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions
-  extends Pick<LambdaServiceOptions, 'maxProcessesPerFunction' | 'idleTimeoutMs' | 'asyncRetryDelaysMs' | 'configTtlMs'> {
+  extends Pick<
+    LambdaServiceOptions,
+    'maxProcessesPerFunction' | 'idleTimeoutMs' | 'asyncRetryDelaysMs' | 'configTtlMs'
+  > {
   /** Port to listen on; 0 picks a free one. @default 4566 */
   port?: number
   /** Interface to listen on. @default '127.0.0.1' */
@@ -76,6 +91,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
+    req.on('close', () => {
+      if (!req.complete)
+        reject(new Error('the client closed the connection before sending the whole request'))
+    })
   })
 }
 
@@ -109,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           motoPort: options.motoPort,
           uptimeMs: Date.now() - started,
           functions: lambda?.stats() ?? {},
+          lambdaPids: lambda?.pids() ?? [],
         }),
       })
       return
@@ -122,19 +142,35 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             events: await readFunctionLogs({
               stateDir: options.stateDir,
               functionName: name,
-              ...(url.searchParams.has('since') ? { since: Number(url.searchParams.get('since')) } : {}),
-              ...(url.searchParams.has('contains') ? { contains: url.searchParams.get('contains') as string } : {}),
-              ...(url.searchParams.has('limit') ? { limit: Number(url.searchParams.get('limit')) } : {}),
+              ...(url.searchParams.has('since')
+                ? { since: Number(url.searchParams.get('since')) }
+                : {}),
+              ...(url.searchParams.has('contains')
+                ? { contains: url.searchParams.get('contains') as string }
+                : {}),
+              ...(url.searchParams.has('limit')
+                ? { limit: Number(url.searchParams.get('limit')) }
+                : {}),
             }),
           }
         : { functions: await listFunctionLogs(options.stateDir) }
-      send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      send(res, {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
       return
     }
     send(res, serviceError(404, 'NotFound', `no fanout route ${req.method} ${url.pathname}`))
   }
 
-  const invoke = async (req: IncomingMessage, res: ServerResponse, url: URL, name: string, legacyAsync: boolean) => {
+  const invoke = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    name: string,
+    legacyAsync: boolean,
+  ) => {
     const payload = await readBody(req)
     const header = (h: string) => {
       const v = req.headers[h]
@@ -144,7 +180,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const r = await (lambda as LambdaService).invoke({
       functionName: decodeURIComponent(name),
       ...(qualifier ? { qualifier } : {}),
-      invocationType: legacyAsync ? 'Event' : (header('x-amz-invocation-type') ?? 'RequestResponse'),
+      invocationType: legacyAsync
+        ? 'Event'
+        : (header('x-amz-invocation-type') ?? 'RequestResponse'),
       ...(header('x-amz-log-type') ? { logType: header('x-amz-log-type') } : {}),
       ...(header('x-amz-client-context') ? { clientContext: header('x-amz-client-context') } : {}),
       ...(header('authorization') ? { authorization: header('authorization') } : {}),
@@ -172,7 +210,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     })
     upstream.on('error', (error) => {
       if (!res.headersSent) {
-        send(res, serviceError(502, 'ServiceUnavailableException', `fanout emulator: moto is not reachable: ${error.message}`))
+        send(
+          res,
+          serviceError(
+            502,
+            'ServiceUnavailableException',
+            `fanout emulator: moto is not reachable: ${error.message}`,
+          ),
+        )
       } else res.destroy()
     })
     res.on('close', () => {
@@ -196,7 +241,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       proxy(req, res, path)
     }
     handle().catch((error: unknown) => {
-      if (!res.headersSent) send(res, serviceError(500, 'ServiceException', `fanout emulator: ${(error as Error).message}`))
+      if (!res.headersSent)
+        send(
+          res,
+          serviceError(500, 'ServiceException', `fanout emulator: ${(error as Error).message}`),
+        )
       else res.destroy()
     })
   })
@@ -208,9 +257,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new EmulatorError(`port ${port} on ${host} is already in use; stop what uses it or choose another port`, {
-              cause: error,
-            })
+          ? new EmulatorError(
+              `port ${port} on ${host} is already in use; stop what uses it or choose another port`,
+              {
+                cause: error,
+              },
+            )
           : error,
       )
     })
@@ -224,9 +276,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logs,
     endpointUrl: url,
     runtimePath: options.runtimePath,
-    ...(options.maxProcessesPerFunction !== undefined ? { maxProcessesPerFunction: options.maxProcessesPerFunction } : {}),
+    ...(options.maxProcessesPerFunction !== undefined
+      ? { maxProcessesPerFunction: options.maxProcessesPerFunction }
+      : {}),
     ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
-    ...(options.asyncRetryDelaysMs !== undefined ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}),
+    ...(options.asyncRetryDelaysMs !== undefined
+      ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs }
+      : {}),
     ...(options.configTtlMs !== undefined ? { configTtlMs: options.configTtlMs } : {}),
   })
   const service = lambda

@@ -31,12 +31,16 @@ async function main(): Promise<void> {
   const env = process.env
   const port = Number(values.port ?? env.FANOUT_GATEWAY_PORT ?? 4566)
   const motoPort = Number(values['moto-port'] ?? env.FANOUT_MOTO_PORT)
-  const stateDir = resolve(values['state-dir'] ?? env.FANOUT_EMULATOR_STATE_DIR ?? '.fanout/emulator')
+  const stateDir = resolve(
+    values['state-dir'] ?? env.FANOUT_EMULATOR_STATE_DIR ?? '.fanout/emulator',
+  )
   const runtimePath =
-    values.runtime ?? env.FANOUT_LAMBDA_RUNTIME ?? join(dirname(fileURLToPath(import.meta.url)), 'lambdaRuntime.js')
+    values.runtime ??
+    env.FANOUT_LAMBDA_RUNTIME ??
+    join(dirname(fileURLToPath(import.meta.url)), 'lambdaRuntime.js')
   const maxProcesses = values['max-processes'] ?? env.FANOUT_EMULATOR_MAX_PROCESSES
   if (!Number.isInteger(motoPort) || motoPort <= 0) {
-    process.stderr.write('emulatorGateway: give moto\'s port with --moto-port or FANOUT_MOTO_PORT\n')
+    process.stderr.write("emulatorGateway: give moto's port with --moto-port or FANOUT_MOTO_PORT\n")
     process.exit(2)
   }
   const gateway = await startGateway({
@@ -46,7 +50,9 @@ async function main(): Promise<void> {
     runtimePath,
     ...(maxProcesses ? { maxProcessesPerFunction: Number(maxProcesses) } : {}),
   })
-  process.stderr.write(`fanout emulator gateway on ${gateway.url} (moto on ${motoPort}, pid ${process.pid})\n`)
+  process.stderr.write(
+    `fanout emulator gateway on ${gateway.url} (moto on ${motoPort}, pid ${process.pid})\n`,
+  )
   let stopping = false
   const stop = () => {
     if (stopping) return

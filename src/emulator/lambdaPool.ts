@@ -7,6 +7,7 @@
  * configuration is outdated.
  */
 import { type ChildProcess, fork } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { createInterface } from 'node:readline'
 import type { LogWriter } from './logs.js'
 import type {
@@ -51,7 +52,9 @@ export interface InvocationOutcome {
 
 type ProcessState = 'starting' | 'idle' | 'busy' | 'dead'
 
-type ReadyOutcome = { ok: true; initDurationMs: number } | { ok: false; error: LambdaErrorBody; initDurationMs: number }
+type ReadyOutcome =
+  | { ok: true; initDurationMs: number }
+  | { ok: false; error: LambdaErrorBody; initDurationMs: number }
 
 /** One runtime child process. */
 export class RuntimeProcess {
@@ -60,8 +63,9 @@ export class RuntimeProcess {
   readonly ready: Promise<ReadyOutcome>
   state: ProcessState = 'starting'
   lastUsed = Date.now()
-  /** Init duration, reported with the first invocation only. */
+  /** Init duration (fork to handler loaded), reported with the first invocation only. */
   pendingInitMs: number | undefined
+  readonly #spawnedAt = performance.now()
   /** Where console and stdout lines go; the pool points it at the running invocation. */
   onLog: (message: string) => void
   #pending: ((result: ResultMessage | { exit: string }) => void) | undefined
@@ -78,7 +82,10 @@ export class RuntimeProcess {
       serialization: 'json',
     })
     for (const stream of [this.child.stdout, this.child.stderr]) {
-      if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (l) => this.onLog(l))
+      if (stream)
+        createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (l) =>
+          this.onLog(l),
+        )
     }
     let settleReady: (outcome: ReadyOutcome) => void = () => {}
     this.ready = new Promise((resolve) => {
@@ -87,7 +94,7 @@ export class RuntimeProcess {
     this.child.on('message', (message: ChildMessage) => {
       switch (message.type) {
         case 'ready':
-          this.pendingInitMs = message.initDurationMs
+          this.pendingInitMs = performance.now() - this.#spawnedAt
           if (this.state === 'starting') this.state = 'idle'
           settleReady({ ok: true, initDurationMs: message.initDurationMs })
           break
@@ -107,8 +114,21 @@ export class RuntimeProcess {
         }
       }
     })
+    // A failed spawn (missing cwd, no node) emits 'error' and maybe no 'exit': settle everything here too.
     this.child.on('error', (error) => {
       this.#exitReason ??= `Runtime failed to start: ${error.message}`
+      const wasStarting = this.state === 'starting'
+      this.state = 'dead'
+      if (wasStarting) {
+        settleReady({
+          ok: false,
+          error: { errorType: 'Runtime.ExitError', errorMessage: this.#exitReason },
+          initDurationMs: 0,
+        })
+      }
+      const pending = this.#pending
+      this.#pending = undefined
+      pending?.({ exit: this.#exitReason })
     })
     this.child.on('exit', (code, signal) => {
       const wasStarting = this.state === 'starting'
@@ -128,7 +148,10 @@ export class RuntimeProcess {
   }
 
   /** Runs one invocation; resolves with its outcome (never rejects). */
-  invoke(message: InvokeMessage, timeoutMs: number): Promise<ResultMessage | { exit: string } | { timeout: true }> {
+  invoke(
+    message: InvokeMessage,
+    timeoutMs: number,
+  ): Promise<ResultMessage | { exit: string } | { timeout: true }> {
     this.state = 'busy'
     this.lastUsed = Date.now()
     return new Promise((resolve) => {
@@ -165,6 +188,12 @@ export interface FunctionPoolOptions {
   logs: LogWriter
   /** Most processes this function may have at once. */
   maxProcesses: number
+  /**
+   * Most processes starting at once. A burst then grows the pool a few
+   * processes at a time instead of starting them all together on a small
+   * machine; the warm ones keep serving meanwhile. @default availableParallelism()
+   */
+  maxConcurrentStarts?: number
 }
 
 /** The warm processes of one function. */
@@ -172,6 +201,8 @@ export class FunctionPool {
   readonly functionName: string
   readonly #logs: LogWriter
   readonly #maxProcesses: number
+  readonly #maxStarts: number
+  #starting = 0
   readonly #processes = new Set<RuntimeProcess>()
   #idle: RuntimeProcess[] = []
   #waiters: (() => void)[] = []
@@ -182,18 +213,26 @@ export class FunctionPool {
     this.functionName = options.functionName
     this.#logs = options.logs
     this.#maxProcesses = options.maxProcesses
+    this.#maxStarts = Math.max(1, options.maxConcurrentStarts ?? availableParallelism())
   }
 
   /** Counts of processes by state, for health output and tests. */
   stats(): { processes: number; idle: number; busy: number; waiting: number } {
     let busy = 0
     for (const p of this.#processes) if (p.state === 'busy' || p.state === 'starting') busy++
-    return { processes: this.#processes.size, idle: this.#idle.length, busy, waiting: this.#waiters.length }
+    return {
+      processes: this.#processes.size,
+      idle: this.#idle.length,
+      busy,
+      waiting: this.#waiters.length,
+    }
   }
 
   /** The pids of the live processes. */
   pids(): number[] {
-    return [...this.#processes].map((p) => p.child.pid).filter((pid): pid is number => pid !== undefined)
+    return [...this.#processes]
+      .map((p) => p.child.pid)
+      .filter((pid): pid is number => pid !== undefined)
   }
 
   #log = (message: string): void => this.#logs.write(this.functionName, message)
@@ -209,24 +248,36 @@ export class FunctionPool {
   }
 
   /** A ready process for `spec`: an idle warm one, a new one, or the next freed (waits at the cap). */
-  async #acquire(spec: RuntimeSpec): Promise<{ process: RuntimeProcess } | { initError: LambdaErrorBody; initDurationMs: number }> {
+  async #acquire(
+    spec: RuntimeSpec,
+  ): Promise<{ process: RuntimeProcess } | { initError: LambdaErrorBody; initDurationMs: number }> {
     if (this.#generation !== spec.generation) {
       this.#generation = spec.generation
       for (const old of this.#idle) old.kill()
     }
     for (;;) {
-      if (this.#closed) return { initError: { errorType: 'Runtime.ExitError', errorMessage: 'the emulator is shutting down' }, initDurationMs: 0 }
+      if (this.#closed)
+        return {
+          initError: {
+            errorType: 'Runtime.ExitError',
+            errorMessage: 'the emulator is shutting down',
+          },
+          initDurationMs: 0,
+        }
       this.#idle = this.#idle.filter((p) => p.state === 'idle')
       const warm = this.#idle.pop()
       if (warm) {
         warm.state = 'busy'
         return { process: warm }
       }
-      if (this.#processes.size < this.#maxProcesses) {
+      if (this.#processes.size < this.#maxProcesses && this.#starting < this.#maxStarts) {
         const process = new RuntimeProcess(spec, this.#log)
         this.#processes.add(process)
         process.child.once('exit', () => this.#remove(process))
+        this.#starting++
         const ready = await process.ready
+        this.#starting--
+        this.#wake() // a waiter may start the next process now
         if (!ready.ok) {
           process.kill()
           this.#remove(process)
@@ -273,7 +324,9 @@ export class FunctionPool {
     let outcome: InvocationOutcome
     if ('initError' in acquired) {
       const error = acquired.initError
-      log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(error)}`)
+      log(
+        `${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(error)}`,
+      )
       log(
         `INIT_REPORT Init Duration: ${acquired.initDurationMs.toFixed(2)} ms\tPhase: invoke\tStatus: error\tError Type: ${error.errorType}`,
       )
@@ -302,14 +355,22 @@ export class FunctionPool {
       )
       process.onLog = this.#log
       const durationMs = performance.now() - started
-      outcome = { requestId, timedOut: false, durationMs, ...(initDurationMs !== undefined ? { initDurationMs } : {}) }
+      outcome = {
+        requestId,
+        timedOut: false,
+        durationMs,
+        ...(initDurationMs !== undefined ? { initDurationMs } : {}),
+      }
       if ('timeout' in result) {
         const message = `${new Date().toISOString()} ${requestId} Task timed out after ${spec.timeoutSeconds.toFixed(2)} seconds`
         log(message)
         outcome.timedOut = true
         outcome.error = { errorType: 'Sandbox.Timedout', errorMessage: message }
       } else if ('exit' in result) {
-        outcome.error = { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: ${result.exit}` }
+        outcome.error = {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${requestId} Error: ${result.exit}`,
+        }
       } else {
         outcome.maxMemoryUsedMb = result.maxMemoryUsedMb
         if (result.error) outcome.error = result.error
@@ -321,8 +382,14 @@ export class FunctionPool {
     log(`END RequestId: ${requestId}`)
     log(
       `REPORT RequestId: ${requestId}\tDuration: ${d.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(d))} ms\tMemory Size: ${spec.memoryMb} MB\tMax Memory Used: ${outcome.maxMemoryUsedMb ?? 0} MB` +
-        (outcome.initDurationMs !== undefined ? `\tInit Duration: ${outcome.initDurationMs.toFixed(2)} ms` : '') +
-        (outcome.timedOut ? '\tStatus: timeout' : outcome.error?.errorType === 'Runtime.ExitError' ? '\tStatus: error' : ''),
+        (outcome.initDurationMs !== undefined
+          ? `\tInit Duration: ${outcome.initDurationMs.toFixed(2)} ms`
+          : '') +
+        (outcome.timedOut
+          ? '\tStatus: timeout'
+          : outcome.error?.errorType === 'Runtime.ExitError'
+            ? '\tStatus: error'
+            : ''),
     )
     if (logLines) outcome.logLines = logLines
     return outcome

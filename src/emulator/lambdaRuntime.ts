@@ -86,7 +86,10 @@ function patchConsole(): void {
 async function loadHandler(taskRoot: string, spec: string): Promise<Handler> {
   const match = /^([^.]*)\.(.*)$/.exec(spec)
   if (!match) {
-    throw new RuntimeError('Runtime.MalformedHandlerName', `Bad handler ${spec}: expected file.export`)
+    throw new RuntimeError(
+      'Runtime.MalformedHandlerName',
+      `Bad handler ${spec}: expected file.export`,
+    )
   }
   const [, modulePath = '', exportPath = ''] = match
   const base = resolve(taskRoot, modulePath)
@@ -115,7 +118,9 @@ async function loadHandler(taskRoot: string, spec: string): Promise<Handler> {
       .split('.')
       .reduce<unknown>(
         (value, key) =>
-          value !== null && value !== undefined ? (value as Record<string, unknown>)[key] : undefined,
+          value !== null && value !== undefined
+            ? (value as Record<string, unknown>)[key]
+            : undefined,
         root,
       )
   const handler = lookup(module) ?? lookup(module.default)
@@ -208,7 +213,10 @@ function installCrashHandlers(): void {
         exiting: true,
       })
     } else {
-      await send({ type: 'log', message: `undefined\tERROR\t${error.errorType}: ${error.errorMessage}` })
+      await send({
+        type: 'log',
+        message: `undefined\tERROR\t${error.errorType}: ${error.errorMessage}`,
+      })
     }
     process.exit(129)
   }
@@ -225,7 +233,9 @@ function installCrashHandlers(): void {
 
 async function main(): Promise<void> {
   if (!process.send) {
-    process.stderr.write('lambdaRuntime: must be started by the fanout gateway with an IPC channel\n')
+    process.stderr.write(
+      'lambdaRuntime: must be started by the fanout gateway with an IPC channel\n',
+    )
     process.exit(2)
   }
   process.on('disconnect', () => process.exit(0))

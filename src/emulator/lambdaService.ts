@@ -166,11 +166,23 @@ export class LambdaService {
   }
 
   /** Per-function process counts and queue lengths. */
-  stats(): Record<string, { processes: number; idle: number; busy: number; inflight: number; queued: number }> {
-    const out: Record<string, { processes: number; idle: number; busy: number; inflight: number; queued: number }> = {}
+  stats(): Record<
+    string,
+    { processes: number; idle: number; busy: number; inflight: number; queued: number }
+  > {
+    const out: Record<
+      string,
+      { processes: number; idle: number; busy: number; inflight: number; queued: number }
+    > = {}
     for (const [name, runner] of this.#runners) {
       const s = runner.pool.stats()
-      out[name] = { processes: s.processes, idle: s.idle, busy: s.busy, inflight: runner.inflight, queued: runner.queue.length }
+      out[name] = {
+        processes: s.processes,
+        idle: s.idle,
+        busy: s.busy,
+        inflight: runner.inflight,
+        queued: runner.queue.length,
+      }
     }
     return out
   }
@@ -186,14 +198,24 @@ export class LambdaService {
     try {
       return await this.#invoke(request, requestId)
     } catch (error) {
-      return serviceError(500, 'ServiceException', `fanout emulator: ${(error as Error).message}`, requestId)
+      return serviceError(
+        500,
+        'ServiceException',
+        `fanout emulator: ${(error as Error).message}`,
+        requestId,
+      )
     }
   }
 
   async #invoke(request: InvokeRequest, requestId: string): Promise<HttpReply> {
     const type = request.invocationType ?? 'RequestResponse'
     if (!['RequestResponse', 'Event', 'DryRun'].includes(type)) {
-      return serviceError(400, 'InvalidParameterValueException', `Unsupported InvocationType: ${type}`, requestId)
+      return serviceError(
+        400,
+        'InvalidParameterValueException',
+        `Unsupported InvocationType: ${type}`,
+        requestId,
+      )
     }
     const key = this.#lookupKey(request)
     const config = await this.#config(key)
@@ -235,7 +257,10 @@ export class LambdaService {
     }
     const runner = this.#runner(config)
     runner.reserved = config.reservedConcurrency
-    const versionHeader = { 'x-amz-executed-version': config.version, 'x-amzn-requestid': requestId }
+    const versionHeader = {
+      'x-amz-executed-version': config.version,
+      'x-amzn-requestid': requestId,
+    }
 
     if (type === 'DryRun') return { status: 204, headers: versionHeader, body: '' }
     if (type === 'Event') {
@@ -264,7 +289,9 @@ export class LambdaService {
     const headers: Record<string, string> = { ...versionHeader }
     if (outcome.logLines) {
       const tail = Buffer.from(`${outcome.logLines.join('\n')}\n`)
-      headers['x-amz-log-result'] = tail.subarray(Math.max(0, tail.length - LOG_TAIL_BYTES)).toString('base64')
+      headers['x-amz-log-result'] = tail
+        .subarray(Math.max(0, tail.length - LOG_TAIL_BYTES))
+        .toString('base64')
     }
     if (outcome.error) {
       headers['x-amz-function-error'] = 'Unhandled'
@@ -301,7 +328,10 @@ export class LambdaService {
     try {
       config = await this.#config(item.key)
       if (!config) {
-        this.#options.logs.write(name, `fanout emulator: dropped async event ${item.requestId}: the function no longer exists`)
+        this.#options.logs.write(
+          name,
+          `fanout emulator: dropped async event ${item.requestId}: the function no longer exists`,
+        )
         return
       }
       runner.reserved = config.reservedConcurrency
@@ -309,7 +339,10 @@ export class LambdaService {
       const outcome = await runner.pool.invoke(spec, item.requestId, item.payload)
       failed = outcome.error !== undefined
     } catch (error) {
-      this.#options.logs.write(name, `fanout emulator: async event ${item.requestId} failed: ${(error as Error).message}`)
+      this.#options.logs.write(
+        name,
+        `fanout emulator: async event ${item.requestId} failed: ${(error as Error).message}`,
+      )
     }
     const maxRetries = config?.maximumRetryAttempts ?? 2
     if (failed && config && item.attempt < maxRetries && !this.#closed) {
@@ -329,7 +362,11 @@ export class LambdaService {
     let runner = this.#runners.get(key)
     if (!runner) {
       runner = new FunctionRunner(
-        new FunctionPool({ functionName: config.functionName, logs: this.#options.logs, maxProcesses: this.#maxProcesses }),
+        new FunctionPool({
+          functionName: config.functionName,
+          logs: this.#options.logs,
+          maxProcesses: this.#maxProcesses,
+        }),
       )
       this.#runners.set(key, runner)
     }
@@ -384,7 +421,9 @@ export class LambdaService {
     ])
     if (fn.status === 404) return undefined
     if (fn.status !== 200) {
-      throw new EmulatorError(`moto's GetFunction answered ${fn.status}: ${fn.body.toString().slice(0, 300)}`)
+      throw new EmulatorError(
+        `moto's GetFunction answered ${fn.status}: ${fn.body.toString().slice(0, 300)}`,
+      )
     }
     const body = JSON.parse(fn.body.toString()) as {
       Configuration?: Record<string, unknown>
@@ -396,15 +435,22 @@ export class LambdaService {
     const arnParts = arn.split(':')
     let reserved = body.Concurrency?.ReservedConcurrentExecutions
     if (concurrency.status === 200) {
-      const parsed = JSON.parse(concurrency.body.toString() || '{}') as { ReservedConcurrentExecutions?: number | null }
-      if (typeof parsed?.ReservedConcurrentExecutions === 'number') reserved = parsed.ReservedConcurrentExecutions
+      const parsed = JSON.parse(concurrency.body.toString() || '{}') as {
+        ReservedConcurrentExecutions?: number | null
+      }
+      if (typeof parsed?.ReservedConcurrentExecutions === 'number')
+        reserved = parsed.ReservedConcurrentExecutions
     }
     let maximumRetryAttempts = 2
     if (eventConfig.status === 200) {
-      const parsed = JSON.parse(eventConfig.body.toString() || '{}') as { MaximumRetryAttempts?: number }
-      if (typeof parsed.MaximumRetryAttempts === 'number') maximumRetryAttempts = parsed.MaximumRetryAttempts
+      const parsed = JSON.parse(eventConfig.body.toString() || '{}') as {
+        MaximumRetryAttempts?: number
+      }
+      if (typeof parsed.MaximumRetryAttempts === 'number')
+        maximumRetryAttempts = parsed.MaximumRetryAttempts
     }
-    const environment = (c.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {}
+    const environment =
+      (c.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {}
     return {
       functionName: String(c.FunctionName ?? key.name),
       functionArn: arn,
@@ -453,7 +499,13 @@ export class LambdaService {
     }
     // The log stream name carries the date: keep it out of the generation, or processes would retire daily.
     const generation = createHash('sha256')
-      .update(JSON.stringify([{ ...env, AWS_LAMBDA_LOG_STREAM_NAME: '' }, config.memoryMb, config.timeoutSeconds]))
+      .update(
+        JSON.stringify([
+          { ...env, AWS_LAMBDA_LOG_STREAM_NAME: '' },
+          config.memoryMb,
+          config.timeoutSeconds,
+        ]),
+      )
       .digest('hex')
     return {
       generation,
@@ -481,7 +533,9 @@ export class LambdaService {
   async #download(config: FunctionConfig, key: LookupKey): Promise<Buffer> {
     const moto = this.#options.moto
     const tried: string[] = []
-    const direct = await moto.send({ path: `/_fanout/lambda-code?arn=${encodeURIComponent(config.functionArn)}` })
+    const direct = await moto.send({
+      path: `/_fanout/lambda-code?arn=${encodeURIComponent(config.functionArn)}`,
+    })
     if (direct.status === 200) return direct.body
     tried.push(`fanout's moto code route (${direct.status})`)
 
@@ -489,12 +543,17 @@ export class LambdaService {
     const s3Key = location ? decodeURIComponent(location.pathname.slice(1)) : undefined
     const s3Auth = { authorization: motoAuthorization('s3', config.region, key.accessKey) }
     if (location && s3Key) {
-      const viaLocation = await moto.send({ path: location.pathname, headers: { ...s3Auth, host: location.host } })
+      const viaLocation = await moto.send({
+        path: location.pathname,
+        headers: { ...s3Auth, host: location.host },
+      })
       if (viaLocation.status === 200) return viaLocation.body
       tried.push(`Code.Location ${config.codeLocation} (${viaLocation.status})`)
 
       const list = await moto.send({ path: '/', headers: s3Auth })
-      const buckets = [...list.body.toString().matchAll(/<Name>([^<]+)<\/Name>/g)].map((m) => m[1] as string)
+      const buckets = [...list.body.toString().matchAll(/<Name>([^<]+)<\/Name>/g)].map(
+        (m) => m[1] as string,
+      )
       buckets.sort((a, b) => Number(b.includes('assets')) - Number(a.includes('assets')))
       for (const bucket of buckets) {
         const object = await moto.send({
@@ -505,7 +564,9 @@ export class LambdaService {
       }
       tried.push(`key ${s3Key} in ${buckets.length} S3 bucket(s)`)
     }
-    throw new EmulatorError(`cannot find the code of Lambda function ${config.functionName}; tried ${tried.join(', ')}`)
+    throw new EmulatorError(
+      `cannot find the code of Lambda function ${config.functionName}; tried ${tried.join(', ')}`,
+    )
   }
 
   /** Stops every process and drops queued events. */

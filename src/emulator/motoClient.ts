@@ -82,7 +82,9 @@ export class MotoClient {
           res.on('error', reject)
         },
       )
-      outgoing.on('timeout', () => outgoing.destroy(new Error(`moto did not answer ${req.path} in time`)))
+      outgoing.on('timeout', () =>
+        outgoing.destroy(new Error(`moto did not answer ${req.path} in time`)),
+      )
       outgoing.on('error', reject)
       outgoing.end(body)
     })

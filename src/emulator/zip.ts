@@ -62,7 +62,9 @@ export function crc32(data: Uint8Array): number {
 
 function need(zip: Buffer, offset: number, length: number, what: string): void {
   if (offset < 0 || offset + length > zip.length) {
-    throw new ZipError(`corrupt zip: ${what} at byte ${offset} runs past the end (${zip.length} bytes)`)
+    throw new ZipError(
+      `corrupt zip: ${what} at byte ${offset} runs past the end (${zip.length} bytes)`,
+    )
   }
 }
 
@@ -261,7 +263,8 @@ export async function extractZip(zip: Buffer, dir: string): Promise<string[]> {
     await mkdir(dirname(target), { recursive: true })
     if (entry.isSymlink) {
       const link = data.toString('utf8')
-      if (link.startsWith('/')) throw new ZipError(`unsafe symlink in zip: ${entry.name} -> ${link}`)
+      if (link.startsWith('/'))
+        throw new ZipError(`unsafe symlink in zip: ${entry.name} -> ${link}`)
       safeTarget(root, join(dirname(entry.name), link).replaceAll('\\', '/'))
       await symlink(link, target)
     } else {

@@ -44,7 +44,8 @@ export function createZip(
   let offset = 0
   for (const input of inputs) {
     const name = Buffer.from(input.name, 'utf8')
-    const content = typeof input.data === 'string' ? Buffer.from(input.data) : Buffer.from(input.data)
+    const content =
+      typeof input.data === 'string' ? Buffer.from(input.data) : Buffer.from(input.data)
     const method = input.name.endsWith('/') ? 0 : (input.method ?? 8)
     const stored = method === 8 ? deflateRawSync(content) : content
     const crc = crc32(content)

@@ -1,13 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  assemblePaths,
-  binomial,
-  type CpcvOptions,
-  combinations,
-  cpcv,
-  MAX_CPCV_SPLITS,
-} from '../../../src/core/cpcv.js'
+import { combinations } from '../../../src/core/combinatorics.js'
+import { type CpcvOptions, cpcv, MAX_CPCV_SPLITS } from '../../../src/core/cpcv.js'
 import { UsageError } from '../../../src/core/errors.js'
 import { linParts } from '../../../src/core/partition.js'
 
@@ -24,77 +18,6 @@ function thrown(fn: () => unknown): Error {
 function rangeArray(start: number, end: number): number[] {
   return Array.from({ length: end - start }, (_, i) => start + i)
 }
-
-describe('binomial and combinations', () => {
-  it('counts and lists combinations in lexicographic order', () => {
-    // Prepare
-    const n = 4
-    const k = 2
-
-    // Act
-    const list = combinations(n, k)
-
-    // Assess
-    expect(binomial(6, 2)).toBe(15)
-    expect(binomial(5, 0)).toBe(1)
-    expect(binomial(5, 6)).toBe(0)
-    expect(binomial(50, 25)).toBe(126410606437752)
-    expect(list).toEqual([
-      [0, 1],
-      [0, 2],
-      [0, 3],
-      [1, 2],
-      [1, 3],
-      [2, 3],
-    ])
-    expect(combinations(3, 0)).toEqual([[]])
-  })
-
-  it('lists C(n, k) distinct increasing combinations, sorted (property)', () => {
-    // Prepare
-    const inputs = fc
-      .integer({ min: 0, max: 10 })
-      .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n })))
-
-    // Act
-    const check = fc.property(inputs, ([n, k]) => {
-      const list = combinations(n, k)
-
-      // Assess
-      expect(list.length).toBe(binomial(n, k))
-      const keys = list.map((c) => c.join(','))
-      expect(new Set(keys).size).toBe(list.length)
-      for (const c of list) {
-        for (let i = 1; i < c.length; i++) expect(c[i]).toBeGreaterThan(c[i - 1] as number)
-      }
-      for (let s = 1; s < list.length; s++) {
-        const a = list[s - 1] as number[]
-        const b = list[s] as number[]
-        const i = a.findIndex((v, j) => v !== b[j])
-        expect((a[i] as number) < (b[i] as number)).toBe(true)
-      }
-    })
-
-    // Assess
-    fc.assert(check)
-  })
-
-  it('rejects bad arguments', () => {
-    // Prepare
-    const calls = [() => combinations(3, 4), () => binomial(-1, 0), () => binomial(3, 0.5)]
-
-    // Act
-    const errors = calls.map(thrown)
-
-    // Assess
-    for (const error of errors) expect(error).toBeInstanceOf(RangeError)
-    expect(errors.map((e) => e.message)).toEqual([
-      'Expected k to be an integer from 0 to n (3), got 4 (number).',
-      'Expected n to be an integer from 0 and up, got -1 (number).',
-      'Expected k to be an integer, got 0.5 (number).',
-    ])
-  })
-})
 
 describe('cpcv layout', () => {
   it('N = 6, k = 2: 15 splits, 5 paths, 6 near-equal contiguous groups', () => {
@@ -157,59 +80,6 @@ describe('cpcv layout', () => {
     expect([...split.train]).toEqual(rangeArray(0, 61).filter((i) => !test.includes(i)))
     expect(split.purged).toBe(0)
     expect(split.embargoed).toBe(0)
-  })
-
-  it('every path covers every observation exactly once, from the right split (N = 6, k = 2)', () => {
-    // Prepare
-    const source = cpcv({ observations: 600, groups: 6, testGroups: 2 })
-    const splits = rangeArray(0, source.count).map((s) => source.at(s))
-    const forecasts = splits.map((split) =>
-      Array.from(split.test, (obs) => ({ split: split.split, obs })),
-    )
-
-    // Act
-    const paths = assemblePaths(source, forecasts)
-
-    // Assess
-    expect(paths.length).toBe(5)
-    paths.forEach((path, p) => {
-      expect(path.length).toBe(600)
-      path.forEach((forecast, obs) => {
-        expect(forecast.obs).toBe(obs)
-        const block = splits[forecast.split]?.paths.find((b) => obs >= b.start && obs < b.end)
-        expect(block?.path).toBe(p)
-      })
-    })
-    // each (split, group) block is used by exactly one path
-    const used = new Set(paths.flatMap((path) => path.map((f) => `${f.split}:${f.obs}`)))
-    expect(used.size).toBe(5 * 600)
-  })
-
-  it('assembles paths for any N, k (property)', () => {
-    // Prepare
-    const inputs = fc.integer({ min: 2, max: 8 }).chain((groups) =>
-      fc.record({
-        groups: fc.constant(groups),
-        testGroups: fc.integer({ min: 1, max: groups - 1 }),
-        observations: fc.integer({ min: groups, max: 80 }),
-      }),
-    )
-
-    // Act
-    const check = fc.property(inputs, (options) => {
-      const source = cpcv(options)
-      const forecasts = rangeArray(0, source.count).map((s) => Array.from(source.at(s).test))
-      const paths = assemblePaths(source, forecasts)
-
-      // Assess
-      expect(source.pathCount).toBe((options.testGroups / options.groups) * source.splits)
-      expect(Number.isInteger(source.pathCount)).toBe(true)
-      expect(paths.length).toBe(source.pathCount)
-      for (const path of paths) expect(path).toEqual(rangeArray(0, options.observations))
-    })
-
-    // Assess
-    fc.assert(check)
   })
 })
 
@@ -381,29 +251,17 @@ describe('cpcv validation', () => {
     ])
   })
 
-  it('rejects a split index out of range and forecasts of the wrong shape', () => {
+  it('rejects a split index out of range', () => {
     // Prepare
     const source = cpcv({ observations: 60, groups: 6, testGroups: 2 })
-    const good = rangeArray(0, 15).map((s) => Array.from(source.at(s).test))
-    const short = good.map((f, s) => (s === 4 ? f.slice(1) : f))
 
     // Act
-    const errors = [
-      thrown(() => source.at(15)),
-      thrown(() => assemblePaths(source, good.slice(1))),
-      thrown(() => assemblePaths(source, short)),
-    ]
+    const error = thrown(() => source.at(15))
 
     // Assess
-    expect(errors[0]).toBeInstanceOf(RangeError)
-    expect(errors[1]).toBeInstanceOf(UsageError)
-    expect(errors[2]).toBeInstanceOf(UsageError)
-    expect(errors.map((e) => e.message)).toEqual([
+    expect(error).toBeInstanceOf(RangeError)
+    expect(error.message).toBe(
       'Atom index 15 (number) is out of range: the source has 15 atoms (valid indices are 0 to 14).',
-      'Expected forecastsBySplit to hold one array per split (15), got 14 arrays. ' +
-        'Pass the forecasts of every split, in split order.',
-      'Expected forecastsBySplit[4] to hold one forecast per tested observation (20), got 19. ' +
-        'Forecast every observation in source.at(4).test, in order.',
-    ])
+    )
   })
 })
