@@ -16,6 +16,9 @@ const ROW_GROUP_SIZE = 1_000_000
 /** Distinct strings remembered while encoding a string column; past this it is written PLAIN. */
 const STRING_CACHE_LIMIT = 1 << 16
 
+/** Strings encoded per batch when a string column has too many distinct values to cache. */
+const ENCODE_BATCH = 4096
+
 // hyparquet-writer depends on its own copy of hyparquet, so its types are its own
 type Encoding = NonNullable<ColumnSource['encoding']>
 
@@ -90,7 +93,9 @@ export function encodeTable(table: ColumnTable, options: EncodeOptions = {}): Ui
       createdBy: 'fanout (hyparquet-writer)',
     })
   } catch (error) {
-    throw new StoreError(`cannot write the table as Parquet: ${(error as Error).message}`, { cause: error })
+    throw new StoreError(`cannot write the table as Parquet: ${(error as Error).message}`, {
+      cause: error,
+    })
   }
   return setFormatVersion1(new Uint8Array(buffer))
 }
@@ -108,7 +113,13 @@ function schemaElement(column: Column, nullable: boolean): WriterSchemaElement {
     case 'boolean':
       return { name, type: 'BOOLEAN', repetition_type }
     case 'string':
-      return { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type }
+      return {
+        name,
+        type: 'BYTE_ARRAY',
+        converted_type: 'UTF8',
+        logical_type: { type: 'STRING' },
+        repetition_type,
+      }
     case 'timestamp':
       return {
         name,
@@ -118,12 +129,20 @@ function schemaElement(column: Column, nullable: boolean): WriterSchemaElement {
         repetition_type,
       }
     case 'null':
-      return { name, type: 'BYTE_ARRAY', logical_type: { type: 'NULL' }, repetition_type: 'OPTIONAL' }
+      return {
+        name,
+        type: 'BYTE_ARRAY',
+        logical_type: { type: 'NULL' },
+        repetition_type: 'OPTIONAL',
+      }
   }
 }
 
 /** The values as hyparquet-writer takes them, and the encoding to force (undefined: the writer decides). */
-function physicalValues(column: Column, dictionary: boolean): { data: ColumnSource['data']; encoding?: Encoding } {
+function physicalValues(
+  column: Column,
+  dictionary: boolean,
+): { data: ColumnSource['data']; encoding?: Encoding } {
   const values = column.values
   const plain: Encoding | undefined = dictionary ? undefined : 'PLAIN'
   switch (column.type) {
@@ -140,35 +159,70 @@ function physicalValues(column: Column, dictionary: boolean): { data: ColumnSour
 }
 
 /**
- * Encode strings to UTF-8 once per distinct value (the writer would allocate one
- * array per row), and choose the dictionary from the exact distinct count
- * rather than the writer's sample, which misses repeats that follow a pattern.
+ * Encode a string column to UTF-8 for the writer (which would otherwise
+ * allocate one array per row). Up to {@link STRING_CACHE_LIMIT} distinct
+ * values, each distinct string is encoded once and the dictionary is chosen
+ * from the exact counts rather than the writer's sample (which misses repeats
+ * that follow a pattern); past that the column is written PLAIN, encoded in
+ * batches.
  */
-function utf8Values(values: ArrayLike<Scalar>, dictionary: boolean): { data: DecodedArray; encoding: Encoding } {
+function utf8Values(
+  values: ArrayLike<Scalar>,
+  dictionary: boolean,
+): { data: DecodedArray; encoding: Encoding } {
   const encoder = new TextEncoder()
-  const cache = new Map<string, Uint8Array>()
+  const distinct = new Map<string, Uint8Array>()
   const data = new Array<Uint8Array | null>(values.length)
   let totalBytes = 0
   let distinctBytes = 0
-  let overflow = false
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as string | null
     if (value === null) {
       data[i] = null
       continue
     }
-    let bytes = cache.get(value)
+    let bytes = distinct.get(value)
     if (bytes === undefined) {
+      if (distinct.size === STRING_CACHE_LIMIT) {
+        return { data: encodeEach(values), encoding: 'PLAIN' }
+      }
       bytes = encoder.encode(value)
+      distinct.set(value, bytes)
       distinctBytes += bytes.length + 4
-      if (cache.size < STRING_CACHE_LIMIT) cache.set(value, bytes)
-      else overflow = true
     }
     totalBytes += bytes.length + 4
     data[i] = bytes
   }
-  const useDictionary = dictionary && !overflow && totalBytes > 0 && distinctBytes * 2 <= totalBytes
+  const useDictionary = dictionary && totalBytes > 0 && distinctBytes * 2 <= totalBytes
   return { data, encoding: useDictionary ? 'RLE_DICTIONARY' : 'PLAIN' }
+}
+
+/** Encode many strings with one encoder call per batch when the batch is ASCII (one allocation instead of thousands). */
+function encodeEach(values: ArrayLike<Scalar>): (Uint8Array | null)[] {
+  const encoder = new TextEncoder()
+  const out = new Array<Uint8Array | null>(values.length)
+  for (let start = 0; start < values.length; start += ENCODE_BATCH) {
+    const end = Math.min(values.length, start + ENCODE_BATCH)
+    let joined = ''
+    for (let i = start; i < end; i++) {
+      if (values[i] !== null) joined += values[i] as string
+    }
+    const bytes = encoder.encode(joined)
+    const ascii = bytes.length === joined.length
+    let offset = 0
+    for (let i = start; i < end; i++) {
+      const value = values[i] as string | null
+      if (value === null) {
+        out[i] = null
+      } else if (ascii) {
+        out[i] = bytes.subarray(offset, offset + value.length)
+        offset += value.length
+      } else {
+        out[i] = encoder.encode(value)
+      }
+    }
+  }
+  return out
 }
 
 function timestampMillis(column: Column): DecodedArray {
@@ -207,12 +261,16 @@ function setFormatVersion1(bytes: Uint8Array): Uint8Array {
 }
 
 function asDecoded(values: ArrayLike<Scalar>): DecodedArray {
-  return Array.isArray(values) || ArrayBuffer.isView(values) ? (values as DecodedArray) : Array.from(values)
+  return Array.isArray(values) || ArrayBuffer.isView(values)
+    ? (values as DecodedArray)
+    : Array.from(values)
 }
 
 function hasNull(values: ArrayLike<Scalar>): boolean {
   if (ArrayBuffer.isView(values)) return false
-  for (let i = 0; i < values.length; i++) if (values[i] === null || values[i] === undefined) return true
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === null || values[i] === undefined) return true
+  }
   return false
 }
 
@@ -232,21 +290,29 @@ function hasNull(values: ArrayLike<Scalar>): boolean {
  * ```
  */
 export async function decodeTable(bytes: Uint8Array): Promise<DecodedParquet> {
-  const metadata = readFooter(bytes)
+  // a plain view: Buffer#slice does not copy, so its .buffer would be the whole pool
+  const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const metadata = readFooter(view)
   const numRows = Number(metadata.num_rows)
   const sinks = new Map<string, ColumnSink>()
   for (const element of flatColumns(metadata)) {
     sinks.set(element.name, new ColumnSink(element, numRows))
   }
   const file: AsyncBuffer = {
-    byteLength: bytes.byteLength,
-    slice: (start, end) => bytes.slice(start, end).buffer,
+    byteLength: view.byteLength,
+    slice: (start, end) => view.slice(start, end).buffer,
   }
   if (numRows > 0) {
     try {
-      await parquetRead({ file, metadata, onChunk: (chunk) => sinks.get(chunk.columnName)?.write(chunk) })
+      await parquetRead({
+        file,
+        metadata,
+        onChunk: (chunk) => sinks.get(chunk.columnName)?.write(chunk),
+      })
     } catch (error) {
-      throw new StoreError(`cannot read Parquet data: ${(error as Error).message}`, { cause: error })
+      throw new StoreError(`cannot read Parquet data: ${(error as Error).message}`, {
+        cause: error,
+      })
     }
   }
   const columns = [...sinks.values()].map((sink) => sink.finish())
@@ -264,16 +330,19 @@ export async function decodeTable(bytes: Uint8Array): Promise<DecodedParquet> {
  * ```
  */
 export async function readParquetMetadata(bytes: Uint8Array): Promise<Record<string, string>> {
-  return keyValues(readFooter(bytes))
+  return keyValues(readFooter(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
 }
 
 function readFooter(bytes: Uint8Array): FileMetaData {
   try {
     return parquetMetadata(bytes)
   } catch (error) {
-    throw new StoreError(`not a readable Parquet file (${bytes.byteLength} bytes): ${(error as Error).message}`, {
-      cause: error,
-    })
+    throw new StoreError(
+      `not a readable Parquet file (${bytes.byteLength} bytes): ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    )
   }
 }
 
@@ -314,7 +383,10 @@ function columnTypeOf(element: SchemaElement): ColumnType | undefined {
     case 'DOUBLE':
       return 'double'
     case 'BYTE_ARRAY':
-      if (logical === undefined && (converted === undefined || converted === 'UTF8' || converted === 'ENUM')) {
+      if (
+        logical === undefined &&
+        (converted === undefined || converted === 'UTF8' || converted === 'ENUM')
+      ) {
         return 'string'
       }
       return logical === 'STRING' || logical === 'ENUM' ? 'string' : undefined
@@ -359,8 +431,15 @@ class ColumnSink {
 
   finish(): Column {
     const values = this.values
-    if (Array.isArray(values) && (this.type === 'double' || this.type === 'int32' || this.type === 'int64')) {
-      return { name: this.name, type: this.type, values: hasNull(values) ? values : packNumbers(values, this.type) }
+    if (
+      Array.isArray(values) &&
+      (this.type === 'double' || this.type === 'int32' || this.type === 'int64')
+    ) {
+      return {
+        name: this.name,
+        type: this.type,
+        values: hasNull(values) ? values : packNumbers(values, this.type),
+      }
     }
     return { name: this.name, type: this.type, values }
   }
@@ -371,7 +450,9 @@ function convert(src: DecodedArray, type: ColumnType): ArrayLike<number | bigint
   if (type === 'int64' && !(src instanceof BigInt64Array)) {
     return Array.from(src as ArrayLike<number | bigint>, (v) => BigInt(v))
   }
-  if (type !== 'int64' && (src instanceof BigInt64Array || src instanceof BigUint64Array)) return Array.from(src, Number)
+  if (type !== 'int64' && (src instanceof BigInt64Array || src instanceof BigUint64Array)) {
+    return Array.from(src, Number)
+  }
   return src as ArrayLike<number>
 }
 
@@ -384,7 +465,9 @@ function normalize(value: unknown, type: ColumnType): Scalar {
 
 function packNumbers(values: Scalar[], type: 'double' | 'int32' | 'int64'): ArrayLike<Scalar> {
   if (type === 'int64') return BigInt64Array.from(values as bigint[])
-  return type === 'int32' ? Int32Array.from(values as number[]) : Float64Array.from(values as number[])
+  return type === 'int32'
+    ? Int32Array.from(values as number[])
+    : Float64Array.from(values as number[])
 }
 
 /** Where one column of the union comes from while concatenating. */
@@ -433,9 +516,16 @@ export function concatTables(tables: readonly ColumnTable[]): ColumnTable {
       }
     }
   })
-  if (!plans.has(ATOM_COLUMN)) plans.set(ATOM_COLUMN, { name: ATOM_COLUMN, type: 'int32', typeFrom: 0 })
-  const ordered = [plans.get(ATOM_COLUMN) as ColumnPlan, ...[...plans.values()].filter((p) => p.name !== ATOM_COLUMN)]
-  const lookups = tables.map((table) => new Map(table.columns.map((column) => [column.name, column])))
+  if (!plans.has(ATOM_COLUMN)) {
+    plans.set(ATOM_COLUMN, { name: ATOM_COLUMN, type: 'int32', typeFrom: 0 })
+  }
+  const ordered = [
+    plans.get(ATOM_COLUMN) as ColumnPlan,
+    ...[...plans.values()].filter((p) => p.name !== ATOM_COLUMN),
+  ]
+  const lookups = tables.map(
+    (table) => new Map(table.columns.map((column) => [column.name, column])),
+  )
   const columns = ordered.map((plan) => concatColumn(plan, tables, lookups, numRows))
   return { numRows, columns }
 }
@@ -453,15 +543,26 @@ function concatColumn(
   lookups: readonly Map<string, Column>[],
   numRows: number,
 ): Column {
-  const parts = tables.map((table, i) => ({ rows: table.numRows, column: lookups[i]?.get(plan.name) }))
-  const dense = parts.every((p) => p.rows === 0 || (p.column !== undefined && !hasNull(p.column.values)))
+  const parts = tables.map((table, i) => ({
+    rows: table.numRows,
+    column: lookups[i]?.get(plan.name),
+  }))
+  const dense = parts.every(
+    (p) => p.rows === 0 || (p.column !== undefined && !hasNull(p.column.values)),
+  )
   const { type, name } = plan
   if (dense && (type === 'double' || type === 'int32' || type === 'int64')) {
     const values =
-      type === 'double' ? new Float64Array(numRows) : type === 'int32' ? new Int32Array(numRows) : new BigInt64Array(numRows)
+      type === 'double'
+        ? new Float64Array(numRows)
+        : type === 'int32'
+          ? new Int32Array(numRows)
+          : new BigInt64Array(numRows)
+    // TypedArray#set converts int32 to double, and takes plain arrays of numbers or bigints
+    const target = values as Float64Array
     let offset = 0
     for (const { rows, column } of parts) {
-      if (column !== undefined && rows > 0) (values as Float64Array).set(column.values as ArrayLike<number>, offset)
+      if (column !== undefined && rows > 0) target.set(column.values as ArrayLike<number>, offset)
       offset += rows
     }
     return { name, type, values }
@@ -469,8 +570,11 @@ function concatColumn(
   const values = new Array<Scalar>(numRows)
   let offset = 0
   for (const { rows, column } of parts) {
-    if (column === undefined || column.type === 'null') values.fill(null, offset, offset + rows)
-    else for (let i = 0; i < rows; i++) values[offset + i] = column.values[i] as Scalar
+    if (column === undefined || column.type === 'null') {
+      values.fill(null, offset, offset + rows)
+    } else {
+      for (let i = 0; i < rows; i++) values[offset + i] = column.values[i] as Scalar
+    }
     offset += rows
   }
   return { name, type, values }

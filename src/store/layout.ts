@@ -1,0 +1,139 @@
+/**
+ * The key layout of a job in a result store, in one place:
+ *
+ * ```
+ * jobs/<jobId>/manifest.json
+ * jobs/<jobId>/partials/000000.parquet          one per molecule, written ifAbsent
+ * jobs/<jobId>/errors/000000-1.parquet          failed atoms of molecule 0, attempt 1
+ * jobs/<jobId>/result.parquet
+ * jobs/<jobId>/errors.parquet
+ * jobs/<jobId>/stats.json
+ * ```
+ *
+ * Molecule ids are zero-padded to 6 digits so that keys sort in molecule
+ * order up to 999999; larger ids get more digits (parse them back with
+ * {@link moleculeIdFromKey} and sort numerically).
+ *
+ * @module
+ */
+
+import { describeValue, UsageError } from '../core/errors.js'
+
+const JOB_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/
+
+/** Digits a molecule id is zero-padded to in keys. */
+export const MOLECULE_ID_DIGITS = 6
+
+/**
+ * Check a job id: 1 to 128 characters of letters, digits, `-`, `_` and `.`,
+ * not starting with `.` (so it is one safe path segment and never hidden).
+ *
+ * @returns the id
+ * @throws {@link UsageError} naming the rule and the value.
+ * @example
+ * ```ts
+ * validateJobId('sweep-2024.01') // 'sweep-2024.01'
+ * ```
+ */
+export function validateJobId(id: string): string {
+  if (typeof id !== 'string' || !JOB_ID.test(id)) {
+    throw new UsageError(
+      `Expected the job id to be 1 to 128 characters of letters, digits, "-", "_" and ".", not starting with ".", got ${describeValue(id)}`,
+    )
+  }
+  return id
+}
+
+function moleculePart(moleculeId: number): string {
+  if (!Number.isSafeInteger(moleculeId) || moleculeId < 0) {
+    throw new RangeError(
+      `Expected the molecule id to be an integer from 0 and up, got ${describeValue(moleculeId)}`,
+    )
+  }
+  return String(moleculeId).padStart(MOLECULE_ID_DIGITS, '0')
+}
+
+/** `jobs/<jobId>/`: every key of the job starts with it. */
+export function jobPrefix(jobId: string): string {
+  return `jobs/${validateJobId(jobId)}/`
+}
+
+/** `jobs/<jobId>/manifest.json`. */
+export function manifestKey(jobId: string): string {
+  return `${jobPrefix(jobId)}manifest.json`
+}
+
+/** `jobs/<jobId>/partials/`: list it to see which molecules are done. */
+export function partialsPrefix(jobId: string): string {
+  return `${jobPrefix(jobId)}partials/`
+}
+
+/**
+ * `jobs/<jobId>/partials/<moleculeId, 6 digits>.parquet`.
+ *
+ * @example
+ * ```ts
+ * partialKey('j1', 3) // 'jobs/j1/partials/000003.parquet'
+ * ```
+ */
+export function partialKey(jobId: string, moleculeId: number): string {
+  return `${partialsPrefix(jobId)}${moleculePart(moleculeId)}.parquet`
+}
+
+/** `jobs/<jobId>/errors/`. */
+export function errorsPrefix(jobId: string): string {
+  return `${jobPrefix(jobId)}errors/`
+}
+
+/**
+ * The failed atoms of one molecule: `jobs/<jobId>/errors/<6 digits>.parquet`,
+ * or with `attempt`, `jobs/<jobId>/errors/<6 digits>-<attempt>.parquet`, so
+ * each attempt keeps its own file.
+ *
+ * @example
+ * ```ts
+ * errorsKey('j1', 3, 2) // 'jobs/j1/errors/000003-2.parquet'
+ * ```
+ */
+export function errorsKey(jobId: string, moleculeId: number, attempt?: number): string {
+  const base = `${errorsPrefix(jobId)}${moleculePart(moleculeId)}`
+  if (attempt === undefined) return `${base}.parquet`
+  if (!Number.isSafeInteger(attempt) || attempt < 0) {
+    throw new RangeError(
+      `Expected the attempt to be an integer from 0 and up, got ${describeValue(attempt)}`,
+    )
+  }
+  return `${base}-${attempt}.parquet`
+}
+
+/** `jobs/<jobId>/result.parquet`: the combined result. */
+export function resultKey(jobId: string): string {
+  return `${jobPrefix(jobId)}result.parquet`
+}
+
+/** `jobs/<jobId>/errors.parquet`: all failed atoms of the job. */
+export function errorsTableKey(jobId: string): string {
+  return `${jobPrefix(jobId)}errors.parquet`
+}
+
+/** `jobs/<jobId>/stats.json`: the run statistics. */
+export function statsKey(jobId: string): string {
+  return `${jobPrefix(jobId)}stats.json`
+}
+
+const MOLECULE_KEY = /^jobs\/[^/]+\/(?:partials|errors)\/(\d{6,})(?:-\d+)?\.parquet$/
+
+/**
+ * The molecule id in a partial or errors key, or `undefined` for any other key.
+ *
+ * @example
+ * ```ts
+ * moleculeIdFromKey('jobs/j1/partials/000003.parquet') // 3
+ * moleculeIdFromKey('jobs/j1/errors/000003-2.parquet') // 3
+ * moleculeIdFromKey('jobs/j1/stats.json') // undefined
+ * ```
+ */
+export function moleculeIdFromKey(key: string): number | undefined {
+  const match = MOLECULE_KEY.exec(key)
+  return match === null ? undefined : Number(match[1])
+}
