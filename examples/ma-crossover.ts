@@ -49,14 +49,19 @@ export function randomWalk(bars: number, seed: number): Float64Array {
 
 /** The `close` column of a CSV file. */
 export function readCloses(path: string): Float64Array {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '')
-  const header = (lines[0] ?? '').split(',').map((h) => h.trim().replace(/^"|"$/g, '').toLowerCase())
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+  const header = (lines[0] ?? '')
+    .split(',')
+    .map((h) => h.trim().replace(/^"|"$/g, '').toLowerCase())
   const col = header.indexOf('close')
   if (col < 0) throw new Error(`${path} has no "close" column (its header: ${lines[0]})`)
   const out = new Float64Array(lines.length - 1)
   for (let i = 1; i < lines.length; i++) {
     const value = Number((lines[i] as string).split(',')[col])
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${path} line ${i + 1}: close is not a positive number`)
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(`${path} line ${i + 1}: close is not a positive number`)
     out[i - 1] = value
   }
   return out
@@ -73,7 +78,8 @@ export interface Series {
 export function series(prices: Float64Array): Series {
   const n = prices.length
   const returns = new Float64Array(Math.max(n - 1, 0))
-  for (let t = 0; t + 1 < n; t++) returns[t] = Math.log((prices[t + 1] as number) / (prices[t] as number))
+  for (let t = 0; t + 1 < n; t++)
+    returns[t] = Math.log((prices[t + 1] as number) / (prices[t] as number))
   const prefix = new Float64Array(n + 1)
   for (let t = 0; t < n; t++) prefix[t + 1] = (prefix[t] as number) + (prices[t] as number)
   return { prices, returns, prefix }
@@ -117,7 +123,10 @@ export default defineJob({
   run: ({ fast, slow }, { state }) => ({ fast, slow, sharpe: crossoverSharpe(state, fast, slow) }),
   reduce: (rows) => {
     let best = rows[0]
-    for (const r of rows) if ((r.sharpe as number) > ((best?.sharpe as number) ?? -Infinity)) best = r
-    return best ? { best: { fast: best.fast, slow: best.slow, sharpe: best.sharpe }, pairs: rows.length } : { pairs: 0 }
+    for (const r of rows)
+      if ((r.sharpe as number) > ((best?.sharpe as number) ?? -Infinity)) best = r
+    return best
+      ? { best: { fast: best.fast, slow: best.slow, sharpe: best.sharpe }, pairs: rows.length }
+      : { pairs: 0 }
   },
 })

@@ -13,7 +13,10 @@ function addRunFlags(cmd: Command): Command {
   return cmd
     .argument('<job>', 'the job module (.ts or .js) exporting defineJob(...)')
     .option('-p, --param <key=value>', 'a job param (repeatable)', collect)
-    .option('-w, --workers <n>', 'worker threads; 1 runs in-process, serially (default: the core count)')
+    .option(
+      '-w, --workers <n>',
+      'worker threads; 1 runs in-process, serially (default: the core count)',
+    )
     .option('--molecules <n>', 'how many molecules to cut (default: workers × 4)')
     .option('--atoms-per-molecule <k>', 'cut molecules of at most k atoms instead')
     .addOption(
@@ -30,7 +33,9 @@ function addRunFlags(cmd: Command): Command {
 export function buildProgram(signal?: AbortSignal): { program: Command; exitCode: () => number } {
   let code = 0
   const program = new Command('fanout')
-    .description('Fan a TypeScript job out over worker threads (and, later, AWS Lambda); get one result table.')
+    .description(
+      'Fan a TypeScript job out over worker threads (and, later, AWS Lambda); get one result table.',
+    )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -43,11 +48,11 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
   ).action(async (job: string, raw: Record<string, unknown>) => {
     code = await runCommand(job, parseRunOptions(raw), signal)
   })
-  addRunFlags(program.command('plan').description('dry run: count atoms and show the molecules')).action(
-    async (job: string, raw: Record<string, unknown>) => {
-      code = await planCommand(job, parseRunOptions(raw))
-    },
-  )
+  addRunFlags(
+    program.command('plan').description('dry run: count atoms and show the molecules'),
+  ).action(async (job: string, raw: Record<string, unknown>) => {
+    code = await planCommand(job, parseRunOptions(raw))
+  })
   return { program, exitCode: () => code }
 }
 
@@ -55,7 +60,9 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
 export async function main(argv: readonly string[]): Promise<number> {
   const controller = new AbortController()
   const onSignal = () => {
-    process.stderr.write('\nfanout: interrupted; stopping workers (partials written so far are kept)\n')
+    process.stderr.write(
+      '\nfanout: interrupted; stopping workers (partials written so far are kept)\n',
+    )
     controller.abort()
   }
   process.once('SIGINT', onSignal)

@@ -5,7 +5,10 @@ import { UsageError } from '../core/errors.js'
 const positiveInt = (flag: string) =>
   z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
-    z.number({ error: `${flag} expects an integer from 1 and up` }).int(`${flag} expects an integer from 1 and up`).min(1, `${flag} expects an integer from 1 and up`),
+    z
+      .number({ error: `${flag} expects an integer from 1 and up` })
+      .int(`${flag} expects an integer from 1 and up`)
+      .min(1, `${flag} expects an integer from 1 and up`),
   )
 
 /** The flags `fanout run` and `fanout plan` share, parsed once at the edge. */

@@ -9,7 +9,11 @@ export function writeOutput(path: string, table: ColumnTable): string {
   const format = formatFromPath(path)
   const target = resolve(path)
   const body =
-    format === 'parquet' ? encodeTable(table) : format === 'csv' ? encodeCsv(table) : encodeJsonl(table)
+    format === 'parquet'
+      ? encodeTable(table)
+      : format === 'csv'
+        ? encodeCsv(table)
+        : encodeJsonl(table)
   mkdirSync(dirname(target), { recursive: true })
   const tmp = `${target}.tmp-${process.pid}`
   try {

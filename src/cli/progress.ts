@@ -33,7 +33,8 @@ export function createProgressReporter(stream: NodeJS.WriteStream): ProgressRepo
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: 'molecules {bar} {value}/{total} | failed {failed} | {rate} atoms/s | ETA {eta_formatted}',
+        format:
+          'molecules {bar} {value}/{total} | failed {failed} | {rate} atoms/s | ETA {eta_formatted}',
         hideCursor: true,
         clearOnComplete: false,
         etaBuffer: 50,

@@ -3,7 +3,10 @@ import type { ColumnTable } from '../core/table.js'
 import type { RunOutcome } from '../executors/Executor.js'
 
 /** The first few distinct error messages of an errors table, with counts. */
-export function topErrors(errors: ColumnTable, limit = 3): { message: string; count: number; atom: number }[] {
+export function topErrors(
+  errors: ColumnTable,
+  limit = 3,
+): { message: string; count: number; atom: number }[] {
   const names = errors.columns.find((c) => c.name === 'name')?.values
   const messages = errors.columns.find((c) => c.name === 'message')?.values
   const atoms = errors.columns[0]?.values
@@ -19,7 +22,10 @@ export function topErrors(errors: ColumnTable, limit = 3): { message: string; co
 }
 
 /** The human summary printed after a run. */
-export function formatSummary(outcome: RunOutcome, extra: { workers: number; out?: string }): string {
+export function formatSummary(
+  outcome: RunOutcome,
+  extra: { workers: number; out?: string },
+): string {
   const s = outcome.stats
   const m = outcome.manifest
   const seconds = outcome.wallMs / 1000
@@ -39,7 +45,9 @@ export function formatSummary(outcome: RunOutcome, extra: { workers: number; out
     lines.push('  errors    none')
   }
   if (outcome.summary !== undefined) {
-    lines.push(`  reduce    ${inspect(outcome.summary, { depth: 4, breakLength: 100, compact: 3 }).split('\n').join('\n            ')}`)
+    lines.push(
+      `  reduce    ${inspect(outcome.summary, { depth: 4, breakLength: 100, compact: 3 }).split('\n').join('\n            ')}`,
+    )
   }
   return lines.join('\n')
 }

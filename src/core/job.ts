@@ -73,12 +73,16 @@ export function defineJob<P = Record<string, never>, A = unknown, S = undefined>
   }
   for (const key of ['atoms', 'run'] as const) {
     if (typeof definition[key] !== 'function') {
-      throw new TypeError(`defineJob expects \`${key}\` to be a function, got ${typeof definition[key]}`)
+      throw new TypeError(
+        `defineJob expects \`${key}\` to be a function, got ${typeof definition[key]}`,
+      )
     }
   }
   for (const key of ['setup', 'reduce', 'cost'] as const) {
     if (definition[key] !== undefined && typeof definition[key] !== 'function') {
-      throw new TypeError(`defineJob expects \`${key}\` to be a function when given, got ${typeof definition[key]}`)
+      throw new TypeError(
+        `defineJob expects \`${key}\` to be a function when given, got ${typeof definition[key]}`,
+      )
     }
   }
   return Object.freeze({ ...definition, [JOB_BRAND]: true as const })
@@ -86,7 +90,11 @@ export function defineJob<P = Record<string, never>, A = unknown, S = undefined>
 
 /** True when `value` was made by `defineJob` (by any copy of fanout). */
 export function isJob(value: unknown): value is Job {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[JOB_BRAND] === true
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[JOB_BRAND] === true
+  )
 }
 
 /**

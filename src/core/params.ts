@@ -1,10 +1,14 @@
-import { z } from 'zod'
+import type { z } from 'zod'
 import { UsageError } from './errors.js'
 
 /** The zod type name under wrappers like default/optional/nullable. */
 function baseType(schema: z.ZodType): string {
-  let def = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def
-  while (def.innerType && ['default', 'optional', 'nullable', 'prefault', 'catch', 'readonly'].includes(def.type)) {
+  let def = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod
+    .def
+  while (
+    def.innerType &&
+    ['default', 'optional', 'nullable', 'prefault', 'catch', 'readonly'].includes(def.type)
+  ) {
     def = (def.innerType as unknown as { _zod: { def: typeof def } })._zod.def
   }
   return def.type
@@ -30,12 +34,16 @@ function coerce(key: string, raw: string, field: z.ZodType | undefined): unknown
       try {
         return BigInt(raw)
       } catch {
-        throw new UsageError(`--param ${key}=${raw}: expected an integer, got ${JSON.stringify(raw)}`)
+        throw new UsageError(
+          `--param ${key}=${raw}: expected an integer, got ${JSON.stringify(raw)}`,
+        )
       }
     case 'boolean':
       if (raw === 'true' || raw === '1') return true
       if (raw === 'false' || raw === '0') return false
-      throw new UsageError(`--param ${key}=${raw}: expected true or false, got ${JSON.stringify(raw)}`)
+      throw new UsageError(
+        `--param ${key}=${raw}: expected true or false, got ${JSON.stringify(raw)}`,
+      )
     case 'string':
     case 'enum':
     case 'literal':
@@ -86,7 +94,9 @@ export function parseParams(args: readonly string[], schema: z.ZodType | undefin
     const issues = parsed.error.issues
       .map((i) => `  ${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`)
       .join('\n')
-    throw new UsageError(`the job's params do not validate:\n${issues}\nFix them with --param key=value.`)
+    throw new UsageError(
+      `the job's params do not validate:\n${issues}\nFix them with --param key=value.`,
+    )
   }
   return parsed.data
 }

@@ -58,7 +58,12 @@ function replaceAttempt(m: MoleculeState, record: Attempt): Attempt[] {
 }
 
 /** Record that an attempt finished and its partial is stored. */
-export function markDone(manifest: Manifest, moleculeId: number, record: Attempt, now: number): Manifest {
+export function markDone(
+  manifest: Manifest,
+  moleculeId: number,
+  record: Attempt,
+  now: number,
+): Manifest {
   return update(
     manifest,
     moleculeId,

@@ -155,12 +155,15 @@ export class TableBuilder {
   build(): ColumnTable {
     const n = this.atoms.length
     let maxAtom = 0
-    for (let i = 0; i < n; i++) if ((this.atoms[i] as number) > maxAtom) maxAtom = this.atoms[i] as number
-    const atomValues = maxAtom < 2 ** 31 ? Int32Array.from(this.atoms) : Float64Array.from(this.atoms)
+    for (let i = 0; i < n; i++)
+      if ((this.atoms[i] as number) > maxAtom) maxAtom = this.atoms[i] as number
+    const atomValues =
+      maxAtom < 2 ** 31 ? Int32Array.from(this.atoms) : Float64Array.from(this.atoms)
     const columns: Column[] = [
       { name: ATOM_COLUMN, type: maxAtom < 2 ** 31 ? 'int32' : 'double', values: atomValues },
     ]
-    for (const col of this.order) columns.push({ name: col.name, type: col.type, values: pack(col) })
+    for (const col of this.order)
+      columns.push({ name: col.name, type: col.type, values: pack(col) })
     return { numRows: n, columns }
   }
 }

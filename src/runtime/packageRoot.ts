@@ -19,7 +19,8 @@ export function packageRoot(): string {
       }
     }
     const parent = dirname(dir)
-    if (parent === dir) throw new FanoutError('cannot find the fanout package root above this module')
+    if (parent === dir)
+      throw new FanoutError('cannot find the fanout package root above this module')
     dir = parent
   }
 }

@@ -1,6 +1,6 @@
 import { TableBuilder } from '../core/table.js'
-import { decodeTable, encodeTable, readParquetMetadata } from '../store/parquet.js'
 import { errorsKey, partialKey } from '../store/layout.js'
+import { decodeTable, encodeTable, readParquetMetadata } from '../store/parquet.js'
 import type { ResultStore } from '../store/ResultStore.js'
 import type { AtomError, MoleculeResult, MoleculeStats } from './runMolecule.js'
 
@@ -11,7 +11,13 @@ export const STATS_METADATA_KEY = 'fanout.molecule'
 export function errorsTable(errors: readonly AtomError[], moleculeId: number, attempt: number) {
   const b = new TableBuilder()
   for (const e of errors) {
-    b.add(e.atom, { molecule: moleculeId, attempt, name: e.name, message: e.message, stack: e.stack })
+    b.add(e.atom, {
+      molecule: moleculeId,
+      attempt,
+      name: e.name,
+      message: e.message,
+      stack: e.stack,
+    })
   }
   return b.build()
 }
@@ -43,7 +49,8 @@ export async function writePartial(
 /** The stats a partial carries in its metadata. */
 export function statsFromMetadata(metadata: Record<string, string>, where: string): MoleculeStats {
   const raw = metadata[STATS_METADATA_KEY]
-  if (raw === undefined) throw new Error(`${where} is not a fanout partial (no ${STATS_METADATA_KEY} metadata)`)
+  if (raw === undefined)
+    throw new Error(`${where} is not a fanout partial (no ${STATS_METADATA_KEY} metadata)`)
   return JSON.parse(raw) as MoleculeStats
 }
 

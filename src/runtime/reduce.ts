@@ -2,8 +2,8 @@ import pMap from 'p-map'
 import type { Job } from '../core/job.js'
 import type { Manifest } from '../core/manifest.js'
 import { type ColumnTable, TableBuilder } from '../core/table.js'
-import { concatTables, decodeTable, encodeTable, tableToRows } from '../store/parquet.js'
 import { errorsKey, errorsTableKey, partialKey, resultKey, statsKey } from '../store/layout.js'
+import { concatTables, decodeTable, encodeTable, tableToRows } from '../store/parquet.js'
 import type { ResultStore } from '../store/ResultStore.js'
 import { readPartial } from './partials.js'
 import type { MoleculeStats } from './runMolecule.js'
@@ -47,7 +47,9 @@ export interface ReduceOptions {
 function median(sorted: readonly number[]): number {
   if (sorted.length === 0) return 0
   const mid = sorted.length >> 1
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /** Error rows for a molecule whose execution failed after all its attempts: one per atom. */
@@ -86,7 +88,9 @@ export async function reduceJob(
     async (m) => {
       const partial = await readPartial(store, jobId, m.id)
       if (partial === undefined) {
-        throw new Error(`partial of molecule ${m.id} is missing: ${store.describe(partialKey(jobId, m.id))}`)
+        throw new Error(
+          `partial of molecule ${m.id} is missing: ${store.describe(partialKey(jobId, m.id))}`,
+        )
       }
       return partial
     },
@@ -98,7 +102,10 @@ export async function reduceJob(
     async (p) => {
       const key = errorsKey(jobId, p.stats.moleculeId, p.stats.attempt)
       const bytes = await store.get(key)
-      if (bytes === undefined) throw new Error(`errors of molecule ${p.stats.moleculeId} are missing: ${store.describe(key)}`)
+      if (bytes === undefined)
+        throw new Error(
+          `errors of molecule ${p.stats.moleculeId} are missing: ${store.describe(key)}`,
+        )
       return (await decodeTable(bytes)).table
     },
     { concurrency },
@@ -142,7 +149,14 @@ export async function reduceJob(
       failedAtoms: atomsFailed,
     })
   }
-  return { result, errors, stats, summary, resultLocation: store.describe(resultKey(jobId)), errorsLocation }
+  return {
+    result,
+    errors,
+    stats,
+    summary,
+    resultLocation: store.describe(resultKey(jobId)),
+    errorsLocation,
+  }
 }
 
 function countDistinctAtoms(errors: ColumnTable): number {

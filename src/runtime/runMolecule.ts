@@ -63,7 +63,10 @@ function paramsKey(params: unknown): string {
  * The atom source and `setup` state for `params`, computed once per worker
  * (per job module and params) and shared by every molecule that worker runs.
  */
-export function prepare(job: Job, params: unknown): { promise: Promise<Prepared>; cached: boolean } {
+export function prepare(
+  job: Job,
+  params: unknown,
+): { promise: Promise<Prepared>; cached: boolean } {
   let byParams = prepared.get(job)
   if (byParams === undefined) {
     byParams = new Map()
@@ -112,7 +115,13 @@ export async function runMolecule(
   const { promise, cached } = prepare(job, params)
   const { source, state } = await promise
   const setupMs = cached ? 0 : performance.now() - setupStarted
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > source.count) {
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(end) ||
+    start < 0 ||
+    end < start ||
+    end > source.count
+  ) {
     throw new RangeError(
       `molecule ${moleculeId}: range [${start}, ${end}) is not within the job's ${source.count} atoms`,
     )

@@ -5,7 +5,12 @@ import type { RunOptions } from '../options.js'
 function sizeStats(sizes: readonly number[]) {
   const sorted = [...sizes].sort((a, b) => a - b)
   const mid = sorted.length >> 1
-  const median = sorted.length === 0 ? 0 : sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  const median =
+    sorted.length === 0
+      ? 0
+      : sorted.length % 2
+        ? sorted[mid]
+        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
   return { min: sorted[0] ?? 0, median: median ?? 0, max: sorted[sorted.length - 1] ?? 0 }
 }
 
@@ -32,7 +37,10 @@ export async function planCommand(jobFile: string, options: RunOptions): Promise
     )
     return 0
   }
-  const shown = sizes.length <= 24 ? sizes.join(' ') : `${sizes.slice(0, 12).join(' ')} … ${sizes.slice(-6).join(' ')}`
+  const shown =
+    sizes.length <= 24
+      ? sizes.join(' ')
+      : `${sizes.slice(0, 12).join(' ')} … ${sizes.slice(-6).join(' ')}`
   const lines = [
     `fanout plan: ${p.jobName} (${jobFile})`,
     `  params     ${JSON.stringify(p.params, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`,

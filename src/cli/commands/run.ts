@@ -3,8 +3,8 @@ import { UsageError } from '../../core/errors.js'
 import { createManifest } from '../../core/manifest.js'
 import { LocalExecutor } from '../../executors/local/LocalExecutor.js'
 import { newJobId, planJob } from '../../executors/plan.js'
-import { jobPrefix, validateJobId } from '../../store/layout.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
+import { jobPrefix, validateJobId } from '../../store/layout.js'
 import type { RunOptions } from '../options.js'
 import { writeOutput } from '../output.js'
 import { createProgressReporter } from '../progress.js'
@@ -17,7 +17,11 @@ export const EXIT = { ok: 0, atomsFailed: 1, usage: 2, interrupted: 130 } as con
  * `fanout run <job.ts>`: plan, execute on the local executor, reduce, write
  * `--out`, print the summary. Returns the exit code.
  */
-export async function runCommand(jobFile: string, options: RunOptions, signal?: AbortSignal): Promise<number> {
+export async function runCommand(
+  jobFile: string,
+  options: RunOptions,
+  signal?: AbortSignal,
+): Promise<number> {
   if (options.out) {
     // check the --out extension before any work is done
     const { formatFromPath } = await import('../../store/textFormats.js')
@@ -67,7 +71,9 @@ export async function runCommand(jobFile: string, options: RunOptions, signal?: 
   }
   const out = options.out ? writeOutput(options.out, outcome.result) : undefined
   const extra = { workers: options.workers, ...(out ? { out } : {}) }
-  process.stdout.write(`${options.json ? summaryJson(outcome, extra) : formatSummary(outcome, extra)}\n`)
+  process.stdout.write(
+    `${options.json ? summaryJson(outcome, extra) : formatSummary(outcome, extra)}\n`,
+  )
   if (outcome.stats.atomsFailed > 0) {
     process.stderr.write(
       `fanout: ${outcome.stats.atomsFailed} of ${outcome.stats.atoms} atoms failed; the errors table is ${outcome.errorsLocation}\n`,

@@ -17,7 +17,13 @@ import { reduceJob } from '../../runtime/reduce.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
 import { manifestKey } from '../../store/layout.js'
 import type { ResultStore } from '../../store/ResultStore.js'
-import type { ExecuteOptions, ExecutePlan, Executor, ProgressEvent, RunOutcome } from '../Executor.js'
+import type {
+  ExecuteOptions,
+  ExecutePlan,
+  Executor,
+  ProgressEvent,
+  RunOutcome,
+} from '../Executor.js'
 import type { MoleculeReply, MoleculeTask } from './threadWorker.js'
 
 /** Options of the {@link LocalExecutor}. */
@@ -89,7 +95,8 @@ export class LocalExecutor implements Executor {
         )
         emit(d.moleculeId, 'molecule-done')
       } else {
-        const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error)
+        const message =
+          outcome.error instanceof Error ? outcome.error.message : String(outcome.error)
         manifest = markCrashed(manifest, d.moleculeId, d.attempt, message, now)
         const state = manifest.molecules[d.moleculeId]?.status
         emit(d.moleculeId, state === 'failed' ? 'molecule-failed' : 'molecule-retry')
@@ -98,14 +105,33 @@ export class LocalExecutor implements Executor {
     }
 
     try {
-      if (this.options.workers === 1) await this.runInProcess(plan, () => manifest, (m) => { manifest = m }, finish, options.signal)
-      else await this.runOnThreads(plan, () => manifest, (m) => { manifest = m }, finish, options.signal)
+      if (this.options.workers === 1)
+        await this.runInProcess(
+          plan,
+          () => manifest,
+          (m) => {
+            manifest = m
+          },
+          finish,
+          options.signal,
+        )
+      else
+        await this.runOnThreads(
+          plan,
+          () => manifest,
+          (m) => {
+            manifest = m
+          },
+          finish,
+          options.signal,
+        )
     } catch (error) {
       manifest = { ...manifest, status: 'interrupted', updatedAt: new Date().toISOString() }
       await save(true)
       throw error
     }
-    if (!isFinished(manifest)) throw new FanoutError('internal: the run ended with molecules still pending')
+    if (!isFinished(manifest))
+      throw new FanoutError('internal: the run ended with molecules still pending')
     const outcome = await reduceJob(store, manifest, { job: plan.job })
     manifest = { ...manifest, status: finalStatus(manifest), updatedAt: new Date().toISOString() }
     await save(true)
@@ -166,7 +192,10 @@ export class LocalExecutor implements Executor {
     const launch = (d: Dispatch) => {
       set(markStarted(get(), d.moleculeId, d.attempt, Date.now()))
       const p: Promise<void> = pool
-        .run({ ...base, moleculeId: d.moleculeId, start: d.start, end: d.end, attempt: d.attempt }, { signal })
+        .run(
+          { ...base, moleculeId: d.moleculeId, start: d.start, end: d.end, attempt: d.attempt },
+          { signal },
+        )
         .then(
           (reply) => finish(d, { stats: reply.stats }),
           (error) => (signal?.aborted ? undefined : finish(d, { error })),
@@ -193,7 +222,10 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** Read the manifest of a job from a store, if any. */
-export async function readManifest(store: ResultStore, jobId: string): Promise<Manifest | undefined> {
+export async function readManifest(
+  store: ResultStore,
+  jobId: string,
+): Promise<Manifest | undefined> {
   const bytes = await store.get(manifestKey(jobId))
   if (bytes === undefined) return undefined
   return JSON.parse(new TextDecoder().decode(bytes)) as Manifest

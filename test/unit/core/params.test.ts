@@ -23,12 +23,18 @@ describe('parseParams', () => {
 
   it('names the param, what was expected and what was got', () => {
     // Act / Assess
-    expect(() => parseParams(['bars=many'], schema)).toThrow('--param bars=many: expected a number, got "many"')
-    expect(() => parseParams(['bras=5'], schema)).toThrow(
-      '--param bras: unknown param; this job\'s params are bars, name, fast, windows',
+    expect(() => parseParams(['bars=many'], schema)).toThrow(
+      '--param bars=many: expected a number, got "many"',
     )
-    expect(() => parseParams(['bars'], schema)).toThrow('--param bars: expected key=value, e.g. --param bars=1000')
-    expect(() => parseParams(['fast=yes'], schema)).toThrow('--param fast=yes: expected true or false, got "yes"')
+    expect(() => parseParams(['bras=5'], schema)).toThrow(
+      "--param bras: unknown param; this job's params are bars, name, fast, windows",
+    )
+    expect(() => parseParams(['bars'], schema)).toThrow(
+      '--param bars: expected key=value, e.g. --param bars=1000',
+    )
+    expect(() => parseParams(['fast=yes'], schema)).toThrow(
+      '--param fast=yes: expected true or false, got "yes"',
+    )
     expect(() => parseParams(['x=1'], undefined)).toThrow(
       '--param x: this job takes no params (it defines no params schema)',
     )
@@ -39,6 +45,8 @@ describe('parseParams', () => {
     const act = () => parseParams(['bars=2'], schema)
     // Assess
     expect(act).toThrow(UsageError)
-    expect(act).toThrow(/the job's params do not validate:\n {2}bars: .*\nFix them with --param key=value\./)
+    expect(act).toThrow(
+      /the job's params do not validate:\n {2}bars: .*\nFix them with --param key=value\./,
+    )
   })
 })

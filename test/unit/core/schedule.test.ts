@@ -57,7 +57,10 @@ describe('schedule', () => {
     // Assess
     expect(retry?.attempt).toBe(2)
     expect(m.molecules[1]?.status).toBe('failed')
-    expect(m.molecules[1]?.attempts.map((a) => a.error)).toEqual(['worker died', 'worker died again'])
+    expect(m.molecules[1]?.attempts.map((a) => a.error)).toEqual([
+      'worker died',
+      'worker died again',
+    ])
   })
 
   it('counts atoms by state and decides the final status', () => {

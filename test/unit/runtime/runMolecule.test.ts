@@ -13,7 +13,15 @@ describe('runMolecule', () => {
     expect(Array.from(r.table.columns[0]?.values ?? [])).toEqual([10, 11, 12, 13, 14])
     expect(Array.from(r.table.columns[1]?.values ?? [])).toEqual([100, 121, 144, 169, 196])
     expect(r.errors).toEqual([])
-    expect(r.stats).toMatchObject({ moleculeId: 3, attempt: 2, start: 10, end: 15, atomsOk: 5, atomsFailed: 0, rows: 5 })
+    expect(r.stats).toMatchObject({
+      moleculeId: 3,
+      attempt: 2,
+      start: 10,
+      end: 15,
+      atomsOk: 5,
+      atomsFailed: 0,
+      rows: 5,
+    })
     expect(r.stats.billedMs).toBeGreaterThanOrEqual(Math.ceil(r.stats.durationMs))
   })
 
@@ -40,7 +48,10 @@ describe('runMolecule', () => {
 
   it('records a non-scalar row as an atom error naming the field', async () => {
     // Prepare
-    const job = defineJob({ atoms: () => range(2), run: (i: number) => ({ v: i ? { nested: i } : 1 }) as never })
+    const job = defineJob({
+      atoms: () => range(2),
+      run: (i: number) => ({ v: i ? { nested: i } : 1 }) as never,
+    })
     // Act
     const r = await runMolecule(job, {}, [0, 2])
     // Assess
