@@ -1,6 +1,6 @@
 // Builds dist/ from src/ with esbuild: the CLI, the public API, and every entry
 // that runs in its own thread or process (they need plain JavaScript files).
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -20,11 +20,14 @@ const entryPoints = Object.fromEntries(
   Object.entries(entries).filter(([, src]) => existsSync(join(root, src))),
 )
 
-rmSync(join(root, 'dist'), { recursive: true, force: true })
+// Build into a fresh directory, then swap it in, so a process that is using
+// dist/ (a test, a running CLI) never sees it half-written or missing.
+const tmp = `dist.tmp-${process.pid}`
+rmSync(join(root, tmp), { recursive: true, force: true })
 await build({
   absWorkingDir: root,
   entryPoints,
-  outdir: 'dist',
+  outdir: tmp,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -35,3 +38,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 })
+const old = `dist.old-${process.pid}`
+if (existsSync(join(root, 'dist'))) renameSync(join(root, 'dist'), join(root, old))
+renameSync(join(root, tmp), join(root, 'dist'))
+rmSync(join(root, old), { recursive: true, force: true })

@@ -53,7 +53,10 @@ export function formatSummary(
 }
 
 /** The machine-readable summary (`--json`). */
-export function summaryJson(outcome: RunOutcome, extra: { workers: number; out?: string }): string {
+export function summaryJson(
+  outcome: RunOutcome,
+  extra: { workers: number; out?: string; planMs?: number },
+): string {
   const { perMolecule: _omit, ...stats } = outcome.stats
   return JSON.stringify(
     {
@@ -61,6 +64,7 @@ export function summaryJson(outcome: RunOutcome, extra: { workers: number; out?:
       status: outcome.manifest.status,
       workers: extra.workers,
       wallMs: outcome.wallMs,
+      phases: { planMs: extra.planMs ?? null, ...outcome.phases },
       result: outcome.resultLocation,
       errors: outcome.errorsLocation ?? null,
       out: extra.out ?? null,

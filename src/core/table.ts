@@ -47,6 +47,24 @@ function typeOf(value: Scalar): ColumnType | undefined {
   }
 }
 
+/** True when `value` (not null) belongs in a column of `type`. */
+function sameType(type: ColumnType, value: Scalar): boolean {
+  switch (type) {
+    case 'double':
+      return typeof value === 'number'
+    case 'string':
+      return typeof value === 'string'
+    case 'boolean':
+      return typeof value === 'boolean'
+    case 'int64':
+      return typeof value === 'bigint'
+    case 'timestamp':
+      return value instanceof Date
+    default:
+      return false
+  }
+}
+
 class ColumnBuilder {
   type: ColumnType = 'null'
   values: Scalar[]
@@ -79,8 +97,51 @@ export class TableBuilder {
     return this.atoms.length
   }
 
+  /** Keys of the last row added by the slow path, and their columns: the fast path's shape. */
+  private shapeKeys: string[] = []
+  private shapeCols: ColumnBuilder[] = []
+
   /** Add one row for `atom`. Throws {@link RowShapeError} when the row is not an object of scalars. */
   add(atom: number, row: Row): void {
+    if (this.addSameShape(atom, row)) return
+    this.addSlow(atom, row)
+  }
+
+  /**
+   * The hot path: a row with exactly the keys, in the same order, and value types
+   * of the shape last seen, for which no check can fail. Pushes while it checks and
+   * undoes its pushes on the first surprise, leaving the row to the slow path.
+   */
+  private addSameShape(atom: number, row: Row): boolean {
+    const keys = this.shapeKeys
+    const cols = this.shapeCols
+    const n = keys.length
+    if (n === 0 || n !== this.order.length || typeof row !== 'object' || row === null) return false
+    let pushed = 0
+    let same = true
+    for (const key in row) {
+      const col = cols[pushed]
+      const value = row[key] as Scalar
+      if (
+        col === undefined ||
+        key !== keys[pushed] ||
+        (value !== null && !sameType(col.type, value))
+      ) {
+        same = false
+        break
+      }
+      col.values.push(value)
+      pushed++
+    }
+    if (same && pushed === n) {
+      this.atoms.push(atom)
+      return true
+    }
+    for (let k = 0; k < pushed; k++) (cols[k] as ColumnBuilder).values.pop()
+    return false
+  }
+
+  private addSlow(atom: number, row: Row): void {
     this.check(atom, row)
     const n = this.atoms.length
     let seen = 0
@@ -101,6 +162,23 @@ export class TableBuilder {
     if (seen !== this.order.length) {
       // some columns got no value in this row: pad them with null
       for (const col of this.order) if (col.values.length === n) col.values.push(null)
+      this.shapeKeys = []
+      this.shapeCols = []
+    } else {
+      // remember this shape for the fast path
+      const keys: string[] = []
+      const cols: ColumnBuilder[] = []
+      for (const key in row) {
+        if (row[key] === undefined) {
+          this.shapeKeys = []
+          this.shapeCols = []
+          return
+        }
+        keys.push(key)
+        cols.push(this.columns.get(key) as ColumnBuilder)
+      }
+      this.shapeKeys = keys
+      this.shapeCols = cols
     }
   }
 

@@ -34,6 +34,8 @@ export interface ExecuteOptions {
 export interface RunOutcome extends ReduceOutcome {
   manifest: Manifest
   wallMs: number
+  /** Where the wall time went: running molecules (dispatch to last partial), and reducing. */
+  phases: { moleculesMs: number; reduceMs: number }
 }
 
 /** Runs a planned job's molecules somewhere and combines their partials. */

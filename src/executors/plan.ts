@@ -6,7 +6,8 @@ import { parseParams } from '../core/params.js'
 import { partition } from '../core/partition.js'
 import type { PartitionScheme } from '../core/types.js'
 import { interpolateCosts, sampleIndices } from '../core/weightedParts.js'
-import { bundleJob, type JobBundle, loadJobBundle } from '../runtime/bundle.js'
+import { bundleJob, type JobBundle } from '../runtime/bundle.js'
+import { loadJobBundle } from '../runtime/loadJob.js'
 import { prepare } from '../runtime/runMolecule.js'
 
 /** What `fanout run` and `fanout plan` ask for. */

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { build, type Message } from 'esbuild'
 import { JobLoadError } from '../core/errors.js'
-import { type Job, jobFromModule } from '../core/job.js'
 import { packageRoot } from './packageRoot.js'
 
 /** A bundled job: one self-contained ESM file, addressed by its sha256. */
@@ -83,19 +81,4 @@ export async function bundleJob(jobFile: string, cacheDir: string): Promise<JobB
     renameSync(tmp, path)
   }
   return { path, sha256, bytes: code.byteLength, code }
-}
-
-/** Import a bundle file and return the job it exports. */
-export async function loadJobBundle(path: string, jobFile = path): Promise<Job> {
-  let mod: Record<string, unknown>
-  try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>
-  } catch (error) {
-    throw new JobLoadError(
-      jobFile,
-      `${jobFile} failed while loading: ${(error as Error).message ?? String(error)}`,
-      { cause: error },
-    )
-  }
-  return jobFromModule(mod, jobFile)
 }

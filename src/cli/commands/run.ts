@@ -30,6 +30,25 @@ export async function runCommand(
   if (options.jobId !== undefined) validateJobId(options.jobId)
   const root = resolve(options.root)
   const store = new FsResultStore(root)
+  const executor = new LocalExecutor({ storeRoot: root, workers: options.workers })
+  try {
+    return await runWith(executor, jobFile, options, root, store, signal)
+  } finally {
+    await executor.close()
+  }
+}
+
+async function runWith(
+  executor: LocalExecutor,
+  jobFile: string,
+  options: RunOptions,
+  root: string,
+  store: FsResultStore,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  // threads start loading fanout's runtime while the job is bundled and planned
+  executor.warmUp()
+  const planStarted = performance.now()
   const planned = await planJob({
     jobFile,
     params: options.param,
@@ -39,6 +58,7 @@ export async function runCommand(
     scheme: options.partition,
     root,
   })
+  const planMs = performance.now() - planStarted
   const jobId = options.jobId ?? newJobId(planned.jobName)
   const existing = await store.list(jobPrefix(jobId))
   if (existing.length > 0) {
@@ -58,7 +78,6 @@ export async function runCommand(
     boundaries: planned.boundaries,
     workers: options.workers,
   })
-  const executor = new LocalExecutor({ storeRoot: root, workers: options.workers })
   const reporter = options.progress ? createProgressReporter(process.stderr) : undefined
   let outcome: Awaited<ReturnType<LocalExecutor['run']>>
   try {
@@ -70,7 +89,7 @@ export async function runCommand(
     reporter?.stop()
   }
   const out = options.out ? writeOutput(options.out, outcome.result) : undefined
-  const extra = { workers: options.workers, ...(out ? { out } : {}) }
+  const extra = { workers: options.workers, planMs, ...(out ? { out } : {}) }
   process.stdout.write(
     `${options.json ? summaryJson(outcome, extra) : formatSummary(outcome, extra)}\n`,
   )

@@ -1,4 +1,4 @@
-import { Piscina } from 'piscina'
+import type { Piscina } from 'piscina'
 import { FanoutError } from '../../core/errors.js'
 import type { Manifest } from '../../core/manifest.js'
 import {
@@ -47,10 +47,39 @@ export class RunInterruptedError extends FanoutError {}
 export class LocalExecutor implements Executor {
   readonly target = 'local' as const
 
+  private pool: Promise<Piscina<MoleculeTask, MoleculeReply>> | undefined
+
   constructor(private readonly options: LocalExecutorOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
       throw new TypeError(`Expected workers to be an integer from 1 and up, got ${options.workers}`)
     }
+  }
+
+  /**
+   * Start the worker threads now (they load fanout's runtime while the caller
+   * bundles and plans the job). Optional: `run` starts them when needed. A caller
+   * that warms up and then does not run must `close()`.
+   */
+  warmUp(): void {
+    if (this.options.workers === 1 || this.pool) return
+    const workers = this.options.workers
+    this.pool = import('piscina').then(
+      ({ Piscina }) =>
+        new Piscina<MoleculeTask, MoleculeReply>({
+          filename: distEntry('threadWorker'),
+          minThreads: workers,
+          maxThreads: workers,
+          concurrentTasksPerWorker: 1,
+          idleTimeout: 60_000,
+        }),
+    )
+  }
+
+  /** Stop the worker threads, if any. Idempotent. */
+  async close(): Promise<void> {
+    const pool = this.pool
+    this.pool = undefined
+    if (pool) await (await pool).destroy()
   }
 
   async run(plan: ExecutePlan, options: ExecuteOptions = {}): Promise<RunOutcome> {
@@ -132,10 +161,15 @@ export class LocalExecutor implements Executor {
     }
     if (!isFinished(manifest))
       throw new FanoutError('internal: the run ended with molecules still pending')
+    const reduceStarted = performance.now()
     const outcome = await reduceJob(store, manifest, { job: plan.job })
+    const phases = {
+      moleculesMs: reduceStarted - started,
+      reduceMs: performance.now() - reduceStarted,
+    }
     manifest = { ...manifest, status: finalStatus(manifest), updatedAt: new Date().toISOString() }
     await save(true)
-    return { ...outcome, manifest, wallMs: performance.now() - started }
+    return { ...outcome, manifest, wallMs: performance.now() - started, phases }
   }
 
   private async runInProcess(
@@ -173,14 +207,8 @@ export class LocalExecutor implements Executor {
     finish: (d: Dispatch, outcome: { stats: MoleculeStats } | { error: unknown }) => Promise<void>,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const workers = this.options.workers
-    const pool = new Piscina<MoleculeTask, MoleculeReply>({
-      filename: distEntry('threadWorker'),
-      minThreads: workers,
-      maxThreads: workers,
-      concurrentTasksPerWorker: 1,
-      idleTimeout: 60_000,
-    })
+    this.warmUp()
+    const pool = await (this.pool as Promise<Piscina<MoleculeTask, MoleculeReply>>)
     const base = {
       bundlePath: plan.bundle.path,
       jobFile: get().jobFile,
@@ -212,7 +240,7 @@ export class LocalExecutor implements Executor {
       }
       throwIfAborted(signal)
     } finally {
-      await pool.destroy()
+      await this.close()
     }
   }
 }

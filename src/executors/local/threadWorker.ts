@@ -4,7 +4,7 @@
  * partial, exactly as the Lambda worker does.
  */
 import type { Job } from '../../core/job.js'
-import { loadJobBundle } from '../../runtime/bundle.js'
+import { loadJobBundle } from '../../runtime/loadJob.js'
 import { writePartial } from '../../runtime/partials.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
