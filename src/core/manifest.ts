@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { cloudSettingsSchema } from './cloudSettings.js'
 
 /** One execution of a molecule. Later parts (retries, speculative copies) add attempts. */
 export const attemptSchema = z
@@ -60,6 +61,8 @@ export const manifestSchema = z
       })
       .strict(),
     molecules: z.array(moleculeStateSchema),
+    /** Cloud settings (bundle key, timeouts, caps), for jobs run on Lambda. */
+    cloud: cloudSettingsSchema.optional(),
   })
   .strict()
 export type Manifest = z.infer<typeof manifestSchema>
