@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { FanoutError, UsageError } from '../core/errors.js'
 import { RunInterruptedError } from '../executors/local/LocalExecutor.js'
+import { deployCommand, emulatorCommand, logsCommand, statusCommand } from './commands/cloud.js'
 import { planCommand } from './commands/plan.js'
 import { EXIT, runCommand } from './commands/run.js'
 import { parseRunOptions } from './options.js'
@@ -23,6 +24,11 @@ function addRunFlags(cmd: Command): Command {
       new Option('--partition <scheme>', 'how to cut atoms into molecules')
         .choices(['linear', 'nested', 'nested-upper', 'weighted'])
         .default('linear'),
+    )
+    .addOption(
+      new Option('-t, --target <target>', 'where molecules run')
+        .choices(['local', 'localstack', 'aws'])
+        .default('local'),
     )
     .option('--root <dir>', "fanout's working directory (bundles, jobs)", '.fanout')
     .option('--json', 'print the summary as one JSON line')
@@ -53,6 +59,79 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
   ).action(async (job: string, raw: Record<string, unknown>) => {
     code = await planCommand(job, parseRunOptions(raw))
   })
+  program
+    .command('deploy')
+    .description('deploy the fanout stack (CDK) and record its outputs for later runs')
+    .addOption(
+      new Option('-t, --target <target>', 'where to deploy')
+        .choices(['localstack', 'aws'])
+        .default('localstack'),
+    )
+    .option('--stack-name <name>', 'the CloudFormation stack name', 'Fanout')
+    .option(
+      '-c, --context <key=value>',
+      'CDK context: workerMemoryMb, workerTimeoutSeconds, retentionDays (repeatable)',
+      collect,
+    )
+    .option('--root <dir>', "fanout's working directory", '.fanout')
+    .action(
+      async (raw: { target: string; stackName: string; context?: string[]; root: string }) => {
+        code = await deployCommand(raw)
+      },
+    )
+  program
+    .command('status')
+    .description("a job's state: molecules done, failed, pending; the cloud execution's status")
+    .argument('<jobId>')
+    .addOption(
+      new Option('-t, --target <target>', 'where the job ran (default: look everywhere)').choices([
+        'local',
+        'localstack',
+        'aws',
+      ]),
+    )
+    .option('--root <dir>', "fanout's working directory", '.fanout')
+    .option('--json', 'print as JSON')
+    .action(async (jobId: string, raw: { target?: string; root: string; json?: boolean }) => {
+      code = await statusCommand(jobId, raw)
+    })
+  program
+    .command('logs')
+    .description("a cloud job's function log lines (plan, worker, tally, reduce) that carry its id")
+    .argument('<jobId>')
+    .addOption(
+      new Option('-t, --target <target>', 'where the job ran (default: look everywhere)').choices([
+        'localstack',
+        'aws',
+      ]),
+    )
+    .addOption(
+      new Option('--function <name>', 'only this function').choices([
+        'plan',
+        'worker',
+        'tally',
+        'reduce',
+      ]),
+    )
+    .option('--limit <n>', 'only the last n lines', (v) => Number.parseInt(v, 10))
+    .option('--root <dir>', "fanout's working directory", '.fanout')
+    .action(
+      async (
+        jobId: string,
+        raw: { target?: string; function?: string; limit?: number; root: string },
+      ) => {
+        code = await logsCommand(jobId, raw)
+      },
+    )
+  program
+    .command('emulator')
+    .description("fanout's Docker-less local AWS (moto + a Lambda gateway on 127.0.0.1:4566)")
+    .argument('<action>', 'start, stop or status')
+    .option('--port <port>', 'the gateway port (default 4566)', (v) => Number.parseInt(v, 10))
+    .option('--state-dir <dir>', "the emulator's state directory (default .fanout/emulator)")
+    .action(async (action: string, raw: { port?: number; stateDir?: string }) => {
+      code = await emulatorCommand(action, raw)
+    })
   return { program, exitCode: () => code }
 }
 

@@ -25,6 +25,12 @@ export const runOptionsSchema = z
       })
       .default('linear'),
     out: z.string().optional(),
+    target: z
+      .enum(['local', 'localstack', 'aws'], {
+        error: (issue) =>
+          `--target must be local, localstack or aws; got ${JSON.stringify(issue.input)}`,
+      })
+      .default('local'),
     jobId: z.string().optional(),
     root: z.string().default('.fanout'),
     json: z.boolean().default(false),

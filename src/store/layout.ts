@@ -137,3 +137,8 @@ export function moleculeIdFromKey(key: string): number | undefined {
   const match = MOLECULE_KEY.exec(key)
   return match === null ? undefined : Number(match[1])
 }
+
+/** `jobs/<jobId>/summary.json`: what the job's `reduce` returned (cloud runs). */
+export function summaryKey(jobId: string): string {
+  return `${jobPrefix(jobId)}summary.json`
+}

@@ -1,10 +1,12 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../../core/errors.js'
 import { createManifest } from '../../core/manifest.js'
+import type { Executor, RunOutcome } from '../../executors/Executor.js'
 import { LocalExecutor } from '../../executors/local/LocalExecutor.js'
 import { newJobId, planJob } from '../../executors/plan.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
 import { jobPrefix, validateJobId } from '../../store/layout.js'
+import type { ResultStore } from '../../store/ResultStore.js'
 import type { RunOptions } from '../options.js'
 import { writeOutput } from '../output.js'
 import { createProgressReporter } from '../progress.js'
@@ -13,8 +15,32 @@ import { formatSummary, summaryJson } from '../summary.js'
 /** Exit codes of `fanout run`. */
 export const EXIT = { ok: 0, atomsFailed: 1, usage: 2, interrupted: 130 } as const
 
+/** An executor with the store it writes to, and how to release it. */
+interface Backend {
+  executor: Executor
+  store: ResultStore
+  /** Called before planning: start what takes time (worker threads). */
+  warmUp(): void
+  close(): Promise<void>
+}
+
+async function backendFor(options: RunOptions, root: string): Promise<Backend> {
+  if (options.target === 'local') {
+    const executor = new LocalExecutor({ storeRoot: root, workers: options.workers })
+    return {
+      executor,
+      store: new FsResultStore(root),
+      warmUp: () => executor.warmUp(),
+      close: () => executor.close(),
+    }
+  }
+  // the AWS SDK loads only for cloud targets
+  const { cloudBackend } = await import('../cloudBackend.js')
+  return cloudBackend(options, root)
+}
+
 /**
- * `fanout run <job.ts>`: plan, execute on the local executor, reduce, write
+ * `fanout run <job.ts>`: plan, execute on the chosen target, reduce, write
  * `--out`, print the summary. Returns the exit code.
  */
 export async function runCommand(
@@ -29,25 +55,23 @@ export async function runCommand(
   }
   if (options.jobId !== undefined) validateJobId(options.jobId)
   const root = resolve(options.root)
-  const store = new FsResultStore(root)
-  const executor = new LocalExecutor({ storeRoot: root, workers: options.workers })
+  const backend = await backendFor(options, root)
   try {
-    return await runWith(executor, jobFile, options, root, store, signal)
+    return await runWith(backend, jobFile, options, root, signal)
   } finally {
-    await executor.close()
+    await backend.close()
   }
 }
 
 async function runWith(
-  executor: LocalExecutor,
+  backend: Backend,
   jobFile: string,
   options: RunOptions,
   root: string,
-  store: FsResultStore,
   signal: AbortSignal | undefined,
 ): Promise<number> {
   // threads start loading fanout's runtime while the job is bundled and planned
-  executor.warmUp()
+  backend.warmUp()
   const planStarted = performance.now()
   const planned = await planJob({
     jobFile,
@@ -60,6 +84,7 @@ async function runWith(
   })
   const planMs = performance.now() - planStarted
   const jobId = options.jobId ?? newJobId(planned.jobName)
+  const { store, executor } = backend
   const existing = await store.list(jobPrefix(jobId))
   if (existing.length > 0) {
     throw new UsageError(
@@ -70,7 +95,7 @@ async function runWith(
     jobId,
     jobName: planned.jobName,
     jobFile,
-    target: 'local',
+    target: options.target,
     bundle: { sha256: planned.bundle.sha256, bytes: planned.bundle.bytes },
     params: planned.params,
     numAtoms: planned.numAtoms,
@@ -79,7 +104,7 @@ async function runWith(
     workers: options.workers,
   })
   const reporter = options.progress ? createProgressReporter(process.stderr) : undefined
-  let outcome: Awaited<ReturnType<LocalExecutor['run']>>
+  let outcome: RunOutcome
   try {
     outcome = await executor.run(
       { manifest, bundle: planned.bundle, job: planned.job, store },
