@@ -1,15 +1,19 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
-import { UsageError } from '../core/errors.js'
+import { describeValue, UsageError } from '../core/errors.js'
 
 const positiveInt = (flag: string) =>
   z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
-    z
-      .number({ error: `${flag} expects an integer from 1 and up` })
-      .int(`${flag} expects an integer from 1 and up`)
-      .min(1, `${flag} expects an integer from 1 and up`),
-  )
+    (v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v),
+    z.unknown().superRefine((v, ctx) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `Expected ${flag} to be an integer from 1 and up, got ${describeValue(v)}`,
+        })
+      }
+    }),
+  ) as unknown as z.ZodType<number>
 
 /** The flags `fanout run` and `fanout plan` share, parsed once at the edge. */
 export const runOptionsSchema = z

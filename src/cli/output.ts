@@ -10,7 +10,7 @@ export function writeOutput(path: string, table: ColumnTable): string {
   const target = resolve(path)
   const body =
     format === 'parquet'
-      ? encodeTable(table)
+      ? encodeTable(table, { dictionary: false })
       : format === 'csv'
         ? encodeCsv(table)
         : encodeJsonl(table)

@@ -10,6 +10,12 @@ import { bundleJob, type JobBundle } from '../runtime/bundle.js'
 import { loadJobBundle } from '../runtime/loadJob.js'
 import { prepare } from '../runtime/runMolecule.js'
 
+/** How long one sample point of the weighted scheme is timed, and over how many atoms at most. */
+const SAMPLE_RUN_MS = 2
+const SAMPLE_RUN_MAX = 64
+/** The whole sampling stops after this long; costs are interpolated from what was timed. */
+const SAMPLE_BUDGET_MS = 5000
+
 /** What `fanout run` and `fanout plan` ask for. */
 export interface PlanRequest {
   jobFile: string
@@ -65,15 +71,24 @@ async function atomCosts(job: Job, params: unknown, numAtoms: number, sample: nu
     }
     return { costs, costSource: 'cost function' as const }
   }
+  // Time each sample point over a short run of consecutive atoms (until about
+  // 2 ms pass), so atoms of a few microseconds are not lost in timer noise.
   const samples: { index: number; cost: number }[] = []
+  const budgetEnd = performance.now() + SAMPLE_BUDGET_MS
   for (const index of sampleIndices(numAtoms, sample)) {
     const t0 = performance.now()
-    try {
-      await job.run(source.at(index), { index, moleculeId: -1, attempt: 0, params, state })
-    } catch {
-      // a failing atom still tells how long it took
+    let count = 0
+    for (let i = index; i < numAtoms && count < SAMPLE_RUN_MAX; i++) {
+      try {
+        await job.run(source.at(i), { index: i, moleculeId: -1, attempt: 0, params, state })
+      } catch {
+        // a failing atom still tells how long it took
+      }
+      count++
+      if (performance.now() - t0 >= SAMPLE_RUN_MS) break
     }
-    samples.push({ index, cost: performance.now() - t0 })
+    samples.push({ index, cost: (performance.now() - t0) / count })
+    if (performance.now() > budgetEnd) break
   }
   return { costs: interpolateCosts(numAtoms, samples), costSource: 'measured sample' as const }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { build, type Message } from 'esbuild'
 import { JobLoadError } from '../core/errors.js'
 import { packageRoot } from './packageRoot.js'
@@ -15,11 +16,15 @@ export interface JobBundle {
   code: Uint8Array
 }
 
-/** `fanout` inside a job resolves to this package (its sources when present, else its build). */
+/**
+ * `fanout` inside a job resolves to the same fanout that is running: its build
+ * when the CLI runs from `dist/`, its sources when running from `src/` (tests).
+ */
 function fanoutEntry(): string {
   const root = packageRoot()
+  const fromDist = fileURLToPath(import.meta.url).startsWith(join(root, 'dist'))
   const src = join(root, 'src', 'index.ts')
-  return existsSync(src) ? src : join(root, 'dist', 'index.js')
+  return !fromDist && existsSync(src) ? src : join(root, 'dist', 'index.js')
 }
 
 function formatMessages(messages: readonly Message[]): string {

@@ -1,4 +1,5 @@
 import pMap from 'p-map'
+import { FanoutError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
 import type { Manifest } from '../core/manifest.js'
 import { type ColumnTable, TableBuilder } from '../core/table.js'
@@ -96,6 +97,7 @@ export async function reduceJob(
     },
     { concurrency },
   )
+  checkColumnTypes(partials)
   const result = concatTables(partials.map((p) => p.table))
   const errorParts = await pMap(
     partials.filter((p) => p.stats.atomsFailed > 0),
@@ -114,10 +116,12 @@ export async function reduceJob(
   crashedRows(manifest, crashed)
   const errors = concatTables([...errorParts, crashed.build()])
 
-  await store.put(resultKey(jobId), encodeTable(result))
+  // the tables users read are written without dictionary pages, which every
+  // Parquet reader (parquetjs-lite included) can decode
+  await store.put(resultKey(jobId), encodeTable(result, { dictionary: false }))
   let errorsLocation: string | undefined
   if (errors.numRows > 0) {
-    await store.put(errorsTableKey(jobId), encodeTable(errors))
+    await store.put(errorsTableKey(jobId), encodeTable(errors, { dictionary: false }))
     errorsLocation = store.describe(errorsTableKey(jobId))
   }
 
@@ -144,10 +148,17 @@ export async function reduceJob(
 
   let summary: unknown
   if (options.job?.reduce) {
-    summary = await options.job.reduce(tableToRows(result), {
-      params: manifest.params as never,
-      failedAtoms: atomsFailed,
-    })
+    try {
+      summary = await options.job.reduce(tableToRows(result), {
+        params: manifest.params as never,
+        failedAtoms: atomsFailed,
+      })
+    } catch (error) {
+      throw new ReduceFailedError(
+        `the job's reduce threw ${(error as Error)?.name ?? 'an error'}: ${(error as Error)?.message ?? String(error)}. The combined result is whole at ${store.describe(resultKey(jobId))}; fix reduce and read the result from there.`,
+        { cause: error },
+      )
+    }
   }
   return {
     result,
@@ -156,6 +167,31 @@ export async function reduceJob(
     summary,
     resultLocation: store.describe(resultKey(jobId)),
     errorsLocation,
+  }
+}
+
+/** The job's `reduce` threw, or the partials cannot be combined; the job fails. */
+export class ReduceFailedError extends FanoutError {}
+
+/**
+ * Every field must keep one type across molecules. Name the field, the two
+ * molecules and their atom ranges when one does not, before combining.
+ */
+function checkColumnTypes(partials: readonly { table: ColumnTable; stats: MoleculeStats }[]): void {
+  const seen = new Map<string, { type: string; stats: MoleculeStats }>()
+  for (const p of partials) {
+    for (const c of p.table.columns) {
+      if (c.type === 'null' || c.name === 'atom') continue
+      const first = seen.get(c.name)
+      if (!first) seen.set(c.name, { type: c.type, stats: p.stats })
+      else if (first.type !== c.type) {
+        const where = (s: MoleculeStats) =>
+          `molecule ${s.moleculeId} (atom ${s.start} to atom ${s.end - 1})`
+        throw new ReduceFailedError(
+          `field "${c.name}" holds ${first.type} values in ${where(first.stats)} but ${c.type} values in ${where(p.stats)}; a field must keep one type in every row — fix the job's run so it always returns the same type for "${c.name}"`,
+        )
+      }
+    }
   }
 }
 

@@ -133,8 +133,17 @@ export async function runMolecule(
   const startedAt = Date.now()
   const t0 = performance.now()
   let atomsRun = 0
+  let lastYield = t0
   for (let i = start; i < end; i++) {
-    if (signal?.aborted) break
+    if (signal) {
+      if (signal.aborted) break
+      // let an abort (Ctrl-C) be delivered even when every atom is synchronous
+      if ((i & 255) === 0 && performance.now() - lastYield > 50) {
+        await new Promise((resolve) => setImmediate(resolve))
+        lastYield = performance.now()
+        if (signal.aborted) break
+      }
+    }
     atomsRun++
     try {
       let out = run(source.at(i), { index: i, moleculeId, attempt, params, state })

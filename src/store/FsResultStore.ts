@@ -148,6 +148,41 @@ export class FsResultStore implements ResultStore {
     }
   }
 
+  /**
+   * Remove temp files left under `prefix` by writers that were killed mid-write
+   * (a worker thread terminated on Ctrl-C). Only ever call it when no writer is
+   * active under the prefix. Returns how many were removed.
+   */
+  async removeTempFiles(prefix: string): Promise<number> {
+    checkKey(prefix, true)
+    const dirs = [
+      prefix.endsWith('/') ? prefix.slice(0, -1) : prefix.slice(0, prefix.lastIndexOf('/') + 1),
+    ]
+    let removed = 0
+    while (dirs.length > 0) {
+      const dirKey = dirs.pop() as string
+      let entries: Dirent[]
+      try {
+        entries = await readdir(dirKey === '' ? this.root : join(this.root, ...dirKey.split('/')), {
+          withFileTypes: true,
+        })
+      } catch (error) {
+        const code = errorCode(error)
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue
+        throw error
+      }
+      for (const entry of entries) {
+        const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`
+        if (entry.isDirectory()) dirs.push(key)
+        else if (entry.name.startsWith(TEMP_PREFIX)) {
+          await unlink(join(this.root, ...key.split('/')))
+          removed++
+        }
+      }
+    }
+    return removed
+  }
+
   /** True when a file exists at `key`. */
   async exists(key: string): Promise<boolean> {
     try {

@@ -64,7 +64,10 @@ export interface CliOptions {
 const running = new Set<ChildProcess>()
 
 function assertBuilt(): void {
-  if (!existsSync(join(REPO, 'dist', 'cli.js')) || !existsSync(join(REPO, 'dist', 'threadWorker.js'))) {
+  if (
+    !existsSync(join(REPO, 'dist', 'cli.js')) ||
+    !existsSync(join(REPO, 'dist', 'threadWorker.js'))
+  ) {
     throw new Error(`${join(REPO, 'dist')} is incomplete: run \`npm run build\` first`)
   }
 }
@@ -190,7 +193,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await probe()
     if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, intervalMs))
   }
 }
@@ -254,7 +258,10 @@ export function columnOf(table: ColumnTable, name: string): unknown[] {
 }
 
 /** A table as `{ columns: name → values }`, comparable with `toEqual`. */
-export function plainTable(table: ColumnTable): { numRows: number; columns: Record<string, unknown[]> } {
+export function plainTable(table: ColumnTable): {
+  numRows: number
+  columns: Record<string, unknown[]>
+} {
   const columns: Record<string, unknown[]> = {}
   for (const c of table.columns) columns[c.name] = Array.from(c.values as ArrayLike<unknown>)
   return { numRows: table.numRows, columns }

@@ -5,7 +5,7 @@ import type { Executor, RunOutcome } from '../../executors/Executor.js'
 import { LocalExecutor } from '../../executors/local/LocalExecutor.js'
 import { newJobId, planJob } from '../../executors/plan.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
-import { jobPrefix, validateJobId } from '../../store/layout.js'
+import { jobPrefix, manifestKey, validateJobId } from '../../store/layout.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import type { RunOptions } from '../options.js'
 import { writeOutput } from '../output.js'
@@ -39,6 +39,16 @@ async function backendFor(options: RunOptions, root: string): Promise<Backend> {
   return cloudBackend(options, root)
 }
 
+function jobIdTaken(store: ResultStore, jobId: string): UsageError {
+  return new UsageError(
+    `job id ${jobId} is taken: ${store.describe(jobPrefix(jobId))} already holds a job. Choose another --job-id (fanout keeps every job's files).`,
+  )
+}
+
+async function assertJobIdFree(store: ResultStore, jobId: string): Promise<void> {
+  if ((await store.list(jobPrefix(jobId))).length > 0) throw jobIdTaken(store, jobId)
+}
+
 /**
  * `fanout run <job.ts>`: plan, execute on the chosen target, reduce, write
  * `--out`, print the summary. Returns the exit code.
@@ -70,6 +80,8 @@ async function runWith(
   root: string,
   signal: AbortSignal | undefined,
 ): Promise<number> {
+  const { store, executor } = backend
+  if (options.jobId !== undefined) await assertJobIdFree(store, options.jobId)
   // threads start loading fanout's runtime while the job is bundled and planned
   backend.warmUp()
   const planStarted = performance.now()
@@ -84,13 +96,7 @@ async function runWith(
   })
   const planMs = performance.now() - planStarted
   const jobId = options.jobId ?? newJobId(planned.jobName)
-  const { store, executor } = backend
-  const existing = await store.list(jobPrefix(jobId))
-  if (existing.length > 0) {
-    throw new UsageError(
-      `job id ${jobId} is taken: ${store.describe(jobPrefix(jobId))} already holds a job. Choose another --job-id (fanout keeps every job's files).`,
-    )
-  }
+  await assertJobIdFree(store, jobId)
   const manifest = createManifest({
     jobId,
     jobName: planned.jobName,
@@ -103,6 +109,13 @@ async function runWith(
     boundaries: planned.boundaries,
     workers: options.workers,
   })
+  if (options.target === 'local') {
+    // claim the id: of two runs racing for it, exactly one writes the first manifest
+    const claimed = await store.put(manifestKey(jobId), `${JSON.stringify(manifest, null, 2)}\n`, {
+      ifAbsent: true,
+    })
+    if (!claimed) throw jobIdTaken(store, jobId)
+  }
   const reporter = options.progress ? createProgressReporter(process.stderr) : undefined
   let outcome: RunOutcome
   try {

@@ -7,6 +7,7 @@ import {
   isFinished,
   markCrashed,
   markDone,
+  markInterrupted,
   markStarted,
   pendingDispatches,
   progressOf,
@@ -15,7 +16,8 @@ import { distEntry } from '../../runtime/packageRoot.js'
 import { writePartial } from '../../runtime/partials.js'
 import { reduceJob } from '../../runtime/reduce.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
-import { manifestKey } from '../../store/layout.js'
+import type { FsResultStore } from '../../store/FsResultStore.js'
+import { jobPrefix, manifestKey } from '../../store/layout.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import type {
   ExecuteOptions,
@@ -155,14 +157,29 @@ export class LocalExecutor implements Executor {
           options.signal,
         )
     } catch (error) {
-      manifest = { ...manifest, status: 'interrupted', updatedAt: new Date().toISOString() }
+      // molecules cut short go back to pending, their attempt closed as interrupted
+      manifest = {
+        ...markInterrupted(manifest, Date.now()),
+        status: 'interrupted',
+        updatedAt: new Date().toISOString(),
+      }
+      // a thread terminated mid-write can leave a temp file; no writer is left now
+      const fsStore = store as Partial<FsResultStore>
+      if (fsStore.removeTempFiles) await fsStore.removeTempFiles(jobPrefix(manifest.jobId))
       await save(true)
       throw error
     }
     if (!isFinished(manifest))
       throw new FanoutError('internal: the run ended with molecules still pending')
     const reduceStarted = performance.now()
-    const outcome = await reduceJob(store, manifest, { job: plan.job })
+    let outcome: Awaited<ReturnType<typeof reduceJob>>
+    try {
+      outcome = await reduceJob(store, manifest, { job: plan.job })
+    } catch (error) {
+      manifest = { ...manifest, status: 'failed', updatedAt: new Date().toISOString() }
+      await save(true)
+      throw error
+    }
     const phases = {
       moleculesMs: reduceStarted - started,
       reduceMs: performance.now() - reduceStarted,
@@ -216,14 +233,17 @@ export class LocalExecutor implements Executor {
       jobId: get().jobId,
       params: get().params,
     }
+    // at most `workers` molecules in flight: a molecule is marked started when a
+    // thread takes it, so the manifest never shows queued molecules as running
     const running = new Set<Promise<void>>()
+    const onAbort = () => {
+      void this.close()
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
     const launch = (d: Dispatch) => {
       set(markStarted(get(), d.moleculeId, d.attempt, Date.now()))
       const p: Promise<void> = pool
-        .run(
-          { ...base, moleculeId: d.moleculeId, start: d.start, end: d.end, attempt: d.attempt },
-          { signal },
-        )
+        .run({ ...base, moleculeId: d.moleculeId, start: d.start, end: d.end, attempt: d.attempt })
         .then(
           (reply) => finish(d, { stats: reply.stats }),
           (error) => (signal?.aborted ? undefined : finish(d, { error })),
@@ -234,12 +254,14 @@ export class LocalExecutor implements Executor {
     try {
       for (;;) {
         throwIfAborted(signal)
-        for (const d of pendingDispatches(get())) launch(d)
+        const free = this.options.workers - running.size
+        for (const d of pendingDispatches(get()).slice(0, Math.max(free, 0))) launch(d)
         if (running.size === 0) break
         await Promise.race(running)
       }
       throwIfAborted(signal)
     } finally {
+      signal?.removeEventListener('abort', onAbort)
       await this.close()
     }
   }

@@ -1,0 +1,52 @@
+/**
+ * The plan function (the splitter): partitions the job, writes its manifest
+ * and invokes the worker once per molecule. Thin: parse the event, call
+ * `planCloud`, return the job reference for the state machine.
+ */
+import { Logger } from '@aws-lambda-powertools/logger'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import middy from '@middy/core'
+import { BundleCache } from '../src/cloud/bundleCache.js'
+import { readFunctionEnv } from '../src/cloud/env.js'
+import { parseEvent } from '../src/cloud/events.js'
+import { lambdaClientFor, lambdaInvoker } from '../src/cloud/lambdaInvoker.js'
+import { logKeysOf } from '../src/cloud/logKeys.js'
+import { planCloud } from '../src/cloud/plan.js'
+import { type JobRef, planEventSchema } from '../src/core/cloudEvents.js'
+import { S3ResultStore, s3ClientFor } from '../src/store/S3ResultStore.js'
+
+const logger = new Logger({ serviceName: 'fanout-plan' })
+
+let deps: Parameters<typeof planCloud>[1] | undefined
+function dependencies() {
+  if (!deps) {
+    const env = readFunctionEnv(process.env, ['FANOUT_WORKER_FUNCTION'])
+    const store = new S3ResultStore(s3ClientFor(), env.bucket, env.prefix)
+    deps = {
+      store,
+      loadBundle: new BundleCache({ store }).loader,
+      invokeWorker: lambdaInvoker(lambdaClientFor(), env.workerFunction as string),
+      target: env.target,
+      retry: {
+        onRetry: (error, n, delayMs) =>
+          logger.warn('invoke throttled, retrying', { try: n, delayMs, error: String(error) }),
+      },
+    }
+  }
+  return deps
+}
+
+/** Plans a {@link planEventSchema} event and dispatches its molecules. */
+export const handler = middy(async (raw: unknown): Promise<JobRef> => {
+  logger.appendKeys(logKeysOf(raw))
+  try {
+    const event = parseEvent(planEventSchema, raw, 'plan')
+    const started = Date.now()
+    const ref = await planCloud(event, dependencies())
+    logger.info('planned and dispatched', { ms: Date.now() - started })
+    return ref
+  } catch (error) {
+    logger.error('plan failed', error as Error)
+    throw error
+  }
+}).use(injectLambdaContext(logger, { resetKeys: true }))

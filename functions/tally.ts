@@ -1,0 +1,46 @@
+/**
+ * The tally function: counts partials, re-invokes late or crashed molecules,
+ * decides whether the job is done or must stop. Thin: parse the event, call
+ * `tallyCloud`, return its verdict for the state machine's Choice state.
+ */
+import { Logger } from '@aws-lambda-powertools/logger'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import middy from '@middy/core'
+import { readFunctionEnv } from '../src/cloud/env.js'
+import { jobStepEventSchema, parseEvent } from '../src/cloud/events.js'
+import { lambdaClientFor, lambdaInvoker } from '../src/cloud/lambdaInvoker.js'
+import { logKeysOf } from '../src/cloud/logKeys.js'
+import { tallyCloud } from '../src/cloud/tally.js'
+import type { TallyResult } from '../src/core/cloudEvents.js'
+import { S3ResultStore, s3ClientFor } from '../src/store/S3ResultStore.js'
+
+const logger = new Logger({ serviceName: 'fanout-tally' })
+
+let deps: Parameters<typeof tallyCloud>[1] | undefined
+function dependencies() {
+  if (!deps) {
+    const env = readFunctionEnv(process.env, ['FANOUT_WORKER_FUNCTION'])
+    deps = {
+      store: new S3ResultStore(s3ClientFor(), env.bucket, env.prefix),
+      invokeWorker: lambdaInvoker(lambdaClientFor(), env.workerFunction as string),
+    }
+  }
+  return deps
+}
+
+/** Tallies the job of a plan's or a previous tally's output. */
+export const handler = middy(async (raw: unknown): Promise<TallyResult> => {
+  logger.appendKeys(logKeysOf(raw))
+  try {
+    const event = parseEvent(jobStepEventSchema, raw, 'tally')
+    const result = await tallyCloud(
+      { jobId: event.jobId, waitSeconds: event.waitSeconds },
+      dependencies(),
+    )
+    logger.info(`tally: ${result.status}`, { ...result })
+    return result
+  } catch (error) {
+    logger.error('tally failed', error as Error)
+    throw error
+  }
+}).use(injectLambdaContext(logger, { resetKeys: true }))

@@ -1,0 +1,35 @@
+/**
+ * fanout's CDK app (`npx cdk synth|deploy`, see cdk.json). Context keys:
+ * `stackName`, `workerMemoryMb`, `workerTimeoutSeconds`, `retentionDays`,
+ * `emulator`, `functionsDir`, `projectRoot` (see `appContextSchema` in context.ts).
+ *
+ * Environment-agnostic unless `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION`
+ * are set (the CLI sets them from the credentials it finds), so `cdk synth`
+ * works offline without credentials.
+ */
+import { App, DefaultStackSynthesizer, Duration } from 'aws-cdk-lib'
+import { readAppContext } from './context.js'
+import { FanoutStack } from './FanoutStack.js'
+
+const app = new App()
+const context = readAppContext(app.node)
+const account = process.env.CDK_DEFAULT_ACCOUNT
+const region = process.env.CDK_DEFAULT_REGION
+
+new FanoutStack(app, context.stackName, {
+  description: 'fanout: serverless fan-out compute (bucket, plan/worker/tally/reduce, workflow)',
+  ...(account && region ? { env: { account, region } } : {}),
+  workerMemoryMb: context.workerMemoryMb,
+  workerTimeout: Duration.seconds(context.workerTimeoutSeconds),
+  retentionDays: context.retentionDays,
+  ...(context.functionsDir ? { functionsDir: context.functionsDir } : {}),
+  ...(context.projectRoot ? { projectRoot: context.projectRoot } : {}),
+  ...(context.emulator
+    ? {
+        // moto fails stack updates on the BootstrapVersion parameter.
+        synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }),
+      }
+    : {}),
+})
+
+app.synth()

@@ -1,0 +1,47 @@
+// The cloud path's logic, called by the thin Lambda handlers in functions/ (and by tests):
+// plan, worker, tally and reduce over a ResultStore, a bundle loader and a worker invoker.
+export {
+  BundleCache,
+  type BundleCacheOptions,
+  type BundleLoader,
+  type LoadedBundle,
+  sha256Hex,
+} from './bundleCache.js'
+export {
+  type DispatchOptions,
+  type DispatchReport,
+  dispatchMolecules,
+  workerEventFor,
+} from './dispatch.js'
+export { type FunctionEnv, functionEnvSchema, readFunctionEnv } from './env.js'
+export {
+  BundleIntegrityError,
+  BundleMissingError,
+  DispatchError,
+  EventValidationError,
+  ManifestError,
+} from './errors.js'
+export { type JobStepEvent, jobStepEventSchema, parseEvent, parseJobParams } from './events.js'
+export {
+  bundleKeyOf,
+  crashesPrefix,
+  crashFromKey,
+  crashKey,
+  type DispatchRecord,
+  dispatchKey,
+} from './keys.js'
+export {
+  type LambdaClientForOptions,
+  lambdaClientConfig,
+  lambdaClientFor,
+  lambdaInvoker,
+  MAX_ASYNC_PAYLOAD_BYTES,
+  type WorkerInvoker,
+} from './lambdaInvoker.js'
+export { logKeysOf } from './logKeys.js'
+export { loadManifest, saveManifest } from './manifestStore.js'
+export { type PlanDeps, planCloud } from './plan.js'
+export { type ReduceDeps, type ReduceResult, reduceCloud, summaryJson } from './reduce.js'
+export { isRetryableAwsError, type RetryOptions, withRetry } from './retry.js'
+export { type TallyDeps, type TallyRequest, tallyCloud } from './tally.js'
+export { type CrashRecord, runWorker, type WorkerDeps, type WorkerOutcome } from './worker.js'

@@ -1,0 +1,82 @@
+import { resolve } from 'node:path'
+import { App } from 'aws-cdk-lib'
+import { describe, expect, it } from 'vitest'
+import { readAppContext } from '../../../infra/context.js'
+
+describe('readAppContext', () => {
+  it('has defaults for every key', () => {
+    // Prepare
+    const app = new App({ context: {} })
+
+    // Act
+    const context = readAppContext(app.node)
+
+    // Assess
+    expect(context).toEqual({
+      stackName: 'Fanout',
+      workerMemoryMb: 1769,
+      workerTimeoutSeconds: 900,
+      retentionDays: 30,
+      emulator: false,
+    })
+  })
+
+  it('reads -c values, which arrive as strings', () => {
+    // Prepare
+    const app = new App({
+      context: {
+        stackName: 'FanoutDev',
+        workerMemoryMb: '3008',
+        workerTimeoutSeconds: '120',
+        retentionDays: 7,
+        emulator: 'true',
+        functionsDir: 'stubs/functions',
+      },
+    })
+
+    // Act
+    const context = readAppContext(app.node)
+
+    // Assess
+    expect(context).toEqual({
+      stackName: 'FanoutDev',
+      workerMemoryMb: 3008,
+      workerTimeoutSeconds: 120,
+      retentionDays: 7,
+      emulator: true,
+      functionsDir: resolve('stubs/functions'),
+    })
+  })
+
+  it.each([
+    [
+      'workerMemoryMb',
+      'lots',
+      'Expected context workerMemoryMb to be an integer from 128 to 10240, got "lots" (string)',
+    ],
+    [
+      'workerTimeoutSeconds',
+      901,
+      'Expected context workerTimeoutSeconds to be an integer from 1 to 900, got 901 (number)',
+    ],
+    [
+      'retentionDays',
+      '0',
+      'Expected context retentionDays to be an integer from 1 to 36500, got "0" (string)',
+    ],
+    [
+      'stackName',
+      '1-bad',
+      'Expected context stackName to be a CloudFormation stack name, got "1-bad" (string)',
+    ],
+  ])('names a bad %s, what was expected and what was got', (key, value, message) => {
+    // Prepare
+    const app = new App({ context: { [key]: value } })
+
+    // Act
+    const read = () => readAppContext(app.node)
+
+    // Assess
+    expect(read).toThrow(message)
+  })
+})
