@@ -12,5 +12,7 @@ export default defineConfig({
     // integration suites start servers on fixed ports: run files one at a time there
     fileParallelism: true,
     pool: 'forks',
+    // the AWS SDK's notice about its future Node 22 requirement is noise in test output
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 })

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js'
+// The AWS SDK's notice about its future Node 22 requirement is not actionable here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+const { main } = await import('../dist/cli.js')
 
 process.exitCode = await main(process.argv.slice(2))

@@ -114,6 +114,8 @@ export class FanoutFunction extends NodejsFunction {
         banner: ESM_REQUIRE_BANNER,
         target: 'node20',
         minify: true,
+        // error class names survive minification, so Lambda's errorType stays readable
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         externalModules: ['@aws-sdk/*'],

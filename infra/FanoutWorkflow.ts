@@ -113,7 +113,13 @@ export class FanoutWorkflow extends Construct {
     const wait = new Wait(this, STATE_NAMES.wait, {
       time: WaitTime.secondsPath('$.waitSeconds'),
     })
-    const tally = invoke(STATE_NAMES.tally, props.tally, jobIdOnly)
+    // the tally gets the last wait too, so it can lengthen waits while nothing changes
+    // (long jobs then stay well under Step Functions' 25,000 history events)
+    const tallyInput = TaskInput.fromObject({
+      jobId: JsonPath.stringAt('$.jobId'),
+      waitSeconds: JsonPath.numberAt('$.waitSeconds'),
+    })
+    const tally = invoke(STATE_NAMES.tally, props.tally, tallyInput)
     const reduce = invoke(STATE_NAMES.reduce, props.reduce, jobIdOnly)
     const jobFailed = (name: string, status: string): [Condition, Fail] => [
       Condition.stringEquals('$.status', status),

@@ -59,6 +59,8 @@ export interface CliOptions {
   root?: boolean
   /** Kill the child (SIGKILL, by pid) after this long and fail. @default 30000 */
   timeoutMs?: number
+  /** Extra environment (e.g. AWS_ENDPOINT_URL for the emulator). */
+  env?: Record<string, string>
 }
 
 const running = new Set<ChildProcess>()
@@ -80,7 +82,7 @@ export function startCli(args: readonly string[], options: CliOptions): CliProce
   const child = spawn(process.execPath, argv, {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
   })
   const pid = child.pid
   if (pid === undefined) throw new Error(`could not start ${argv.join(' ')}`)

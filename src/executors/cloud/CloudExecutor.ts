@@ -101,7 +101,7 @@ export class CloudExecutor implements Executor {
       cloud: {
         bundleKey: `bundles/${plan.bundle.sha256}.mjs`,
         sha256: plan.bundle.sha256,
-        dispatchConcurrency: 64,
+        dispatchConcurrency: 128,
         moleculeTimeoutMs: 15 * 60 * 1000 + 30_000,
         pollSeconds: 2,
         failureTolerance: 1,

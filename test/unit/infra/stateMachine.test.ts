@@ -63,7 +63,7 @@ describe('FanoutStack state machine', () => {
     }
   })
 
-  it('invokes the functions directly: the whole input to Plan, { jobId } to Tally and Reduce', () => {
+  it('invokes the functions directly: the whole input to Plan, { jobId, waitSeconds } to Tally, { jobId } to Reduce', () => {
     // Prepare
     const arn = (fn: FanoutFunction) => `<${functionId(defaults, fn)}.Arn>`
 
@@ -75,7 +75,7 @@ describe('FanoutStack state machine', () => {
     expect(Plan?.Parameters).toBeUndefined()
     expect(Tally).toMatchObject({
       Resource: arn(defaults.tally),
-      Parameters: { 'jobId.$': '$.jobId' },
+      Parameters: { 'jobId.$': '$.jobId', 'waitSeconds.$': '$.waitSeconds' },
     })
     expect(Reduce).toMatchObject({
       Resource: arn(defaults.reduce),

@@ -1,0 +1,233 @@
+/**
+ * The cloud path end to end, as a user runs it: fanout's emulator, `fanout
+ * deploy --target localstack` of the real stack, then `fanout run --target
+ * localstack` — and one contract suite that runs the same jobs on the local
+ * executor and on the emulated cloud and expects the same behaviour.
+ */
+import { join } from 'node:path'
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/index.js'
+import type { DeployedStack } from '../../../src/executors/cloud/deploy.js'
+import { readDeployment } from '../../../src/executors/cloud/deploy.js'
+import { partialKey, resultKey } from '../../../src/store/layout.js'
+import { decodeTable } from '../../../src/store/parquet.js'
+import { S3ResultStore, s3ClientFor } from '../../../src/store/S3ResultStore.js'
+import {
+  columnOf,
+  fixtureJob,
+  isAlive,
+  jobDir,
+  MA_CROSSOVER,
+  makeTempDir,
+  plainTable,
+  REPO,
+  readTable,
+  removeTempDir,
+  runCli,
+  stopAllClis,
+} from '../../helpers/cli.js'
+
+const SMALL = ['--param', 'bars=3000', '--param', 'side=6']
+const TRIVIAL = join(REPO, 'bench', 'jobs', 'trivial.ts')
+let cwd: string
+let stateDir: string
+let env: Record<string, string>
+let deployed: DeployedStack
+let store: S3ResultStore
+let pids: number[] = []
+
+beforeAll(async () => {
+  cwd = await makeTempDir('fanout-e2e-')
+  stateDir = join(cwd, 'emulator')
+  const port = await freePort()
+  const started = await startEmulator({ port, stateDir })
+  pids = [started.gatewayPid, started.motoPid].filter((p): p is number => typeof p === 'number')
+  env = { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` }
+  const deploy = await runCli(['deploy', '--target', 'localstack'], {
+    cwd,
+    env,
+    timeoutMs: 300_000,
+  })
+  if (deploy.code !== 0) throw new Error(`deploy failed:\n${deploy.stdout}\n${deploy.stderr}`)
+  deployed = readDeployment(join(cwd, '.fanout'), 'localstack')
+  store = new S3ResultStore(
+    s3ClientFor({ endpoint: env.AWS_ENDPOINT_URL, region: 'us-east-1' }),
+    deployed.bucket,
+  )
+}, 330_000)
+
+afterAll(async () => {
+  await stopAllClis()
+  await stopEmulator({ stateDir })
+  for (const pid of pids) expect(isAlive(pid)).toBe(false)
+  await removeTempDir(cwd)
+})
+
+async function cloudTable(key: string) {
+  const bytes = await store.get(key)
+  if (!bytes) throw new Error(`missing ${key}`)
+  return (await decodeTable(bytes)).table
+}
+
+describe('fanout run --target localstack', () => {
+  it('runs ma-crossover on Lambda and gets the local executor result row for row', async () => {
+    // Prepare
+    const local = ['run', MA_CROSSOVER, ...SMALL, '--target', 'local', '--job-id', 'ma-local']
+    const cloud = ['run', MA_CROSSOVER, ...SMALL, '--target', 'localstack', '--job-id', 'ma-cloud']
+
+    // Act
+    const l = await runCli([...local, '--no-progress'], { cwd, env })
+    const c = await runCli([...cloud, '--no-progress', '--out', join(cwd, 'cloud.parquet')], {
+      cwd,
+      env,
+      timeoutMs: 120_000,
+    })
+
+    // Assess
+    expect(l.code).toBe(0)
+    expect(c.code, c.stderr).toBe(0)
+    expect(c.stdout).toContain('fanout: job ma-cloud succeeded')
+    expect(c.stdout).toContain(`s3://${deployed.bucket}/jobs/ma-cloud/result.parquet (36 rows)`)
+    const localTable = plainTable(await readTable(join(jobDir(cwd, 'ma-local'), 'result.parquet')))
+    expect(plainTable(await readTable(join(cwd, 'cloud.parquet')))).toEqual(localTable)
+    expect(plainTable(await cloudTable(resultKey('ma-cloud')))).toEqual(localTable)
+    // the same best pair from the job's reduce, computed in the reduce Lambda
+    const best = (out: string) => /best: \{ fast: (\d+), slow: (\d+)/.exec(out)?.slice(1)
+    expect(best(c.stdout)).toEqual(best(l.stdout))
+  })
+
+  it('still has one row per atom when a molecule is delivered twice', async () => {
+    // Prepare: molecule 0 of the finished job, delivered again (sync and async)
+    const manifest = JSON.parse(
+      new TextDecoder().decode(await store.get('jobs/ma-cloud/manifest.json')),
+    ) as {
+      params: unknown
+      bundle: { sha256: string }
+      molecules: { id: number; start: number; end: number }[]
+    }
+    const m0 = manifest.molecules[0] as { id: number; start: number; end: number }
+    const event = {
+      jobId: 'ma-cloud',
+      bundleKey: `bundles/${manifest.bundle.sha256}.mjs`,
+      sha256: manifest.bundle.sha256,
+      params: manifest.params,
+      moleculeId: m0.id,
+      start: m0.start,
+      end: m0.end,
+      attempt: 2,
+    }
+    const lambda = new LambdaClient({
+      endpoint: env.AWS_ENDPOINT_URL,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    })
+    const before = await store.get(partialKey('ma-cloud', 0))
+
+    // Act
+    const sync = await lambda.send(
+      new InvokeCommand({
+        FunctionName: deployed.functions.worker,
+        Payload: JSON.stringify(event),
+      }),
+    )
+    await lambda.send(
+      new InvokeCommand({
+        FunctionName: deployed.functions.worker,
+        InvocationType: 'Event',
+        Payload: JSON.stringify({ ...event, attempt: 3 }),
+      }),
+    )
+    const reduce = await lambda.send(
+      new InvokeCommand({
+        FunctionName: deployed.functions.reduce,
+        Payload: JSON.stringify({ jobId: 'ma-cloud', waitSeconds: 2 }),
+      }),
+    )
+
+    // Assess
+    expect(sync.FunctionError).toBeUndefined()
+    expect(reduce.FunctionError).toBeUndefined()
+    expect(await store.get(partialKey('ma-cloud', 0))).toEqual(before)
+    const atoms = columnOf(await cloudTable(resultKey('ma-cloud')), 'atom')
+    expect(atoms).toEqual(Array.from({ length: 36 }, (_, i) => i))
+  })
+
+  it('answers status and logs for a cloud job', async () => {
+    // Act
+    const status = await runCli(['status', 'ma-cloud'], { cwd, env })
+    const logs = await runCli(['logs', 'ma-cloud', '--function', 'worker'], { cwd, env })
+
+    // Assess
+    expect(status.code).toBe(0)
+    expect(status.stdout).toContain('fanout: job ma-cloud (localstack) succeeded')
+    expect(status.stdout).toContain('execution  SUCCEEDED')
+    expect(logs.code).toBe(0)
+    expect(logs.stdout).toContain('"jobId":"ma-cloud"')
+    expect(logs.stdout).toContain('"message":"molecule stored"')
+  })
+})
+
+describe.each(['local', 'localstack'])('the executor contract on --target %s', (target) => {
+  const run = (args: string[], jobId: string) =>
+    runCli(
+      [
+        'run',
+        ...args,
+        '--target',
+        target,
+        '--job-id',
+        `${jobId}-${target}`,
+        '--no-progress',
+        '--json',
+      ],
+      {
+        cwd,
+        env,
+        timeoutMs: 120_000,
+      },
+    )
+
+  it('runs every atom once, in atom order, and exits 0', async () => {
+    // Act
+    const r = await run([TRIVIAL, '--param', 'atoms=50', '--molecules', '5'], 'ok')
+
+    // Assess
+    expect(r.code, r.stderr).toBe(0)
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop() as string)
+    expect(summary).toMatchObject({
+      status: 'succeeded',
+      atoms: 50,
+      atomsFailed: 0,
+      rows: 50,
+      molecules: 5,
+    })
+  })
+
+  it('records atoms that throw and exits 1 naming the errors table', async () => {
+    // Act
+    const r = await run([fixtureJob('failing-atoms.ts')], 'fail')
+
+    // Assess
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/fanout: 3 of 20 atoms failed; the errors table is .*errors\.parquet/)
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop() as string)
+    expect(summary).toMatchObject({
+      status: 'failed',
+      atoms: 20,
+      atomsOk: 17,
+      atomsFailed: 3,
+      rows: 17,
+    })
+  })
+
+  it('rejects params that fail the schema with exit 2 before anything runs', async () => {
+    // Act
+    const r = await run([MA_CROSSOVER, '--param', 'bars=1'], 'bad')
+
+    // Assess
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("the job's params do not validate")
+    expect(r.stdout).toBe('')
+  })
+})
