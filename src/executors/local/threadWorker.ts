@@ -28,6 +28,9 @@ export interface MoleculeReply {
   stored: boolean
 }
 
+// atom errors carry stacks that point into the job's TypeScript, through the bundle's inline source map
+process.setSourceMapsEnabled(true)
+
 const jobs = new Map<string, Promise<Job>>()
 const stores = new Map<string, FsResultStore>()
 
