@@ -7,7 +7,7 @@
  * configuration is outdated.
  */
 import { type ChildProcess, fork } from 'node:child_process'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, setPriority } from 'node:os'
 import { createInterface } from 'node:readline'
 import type { LogWriter } from './logs.js'
 import type {
@@ -310,7 +310,7 @@ export class FunctionPool {
     spec: RuntimeSpec,
     requestId: string,
     payload: string,
-    options: { collectLogs?: boolean; clientContext?: string } = {},
+    options: { collectLogs?: boolean; clientContext?: string; background?: boolean } = {},
   ): Promise<InvocationOutcome> {
     const logLines = options.collectLogs ? ([] as string[]) : undefined
     const log = (message: string): void => {
@@ -339,6 +339,7 @@ export class FunctionPool {
       }
     } else {
       const process = acquired.process
+      if (options.background) lowerPriority(process.child.pid)
       const initDurationMs = process.pendingInitMs
       process.pendingInitMs = undefined
       process.onLog = log
@@ -413,5 +414,22 @@ export class FunctionPool {
     this.#processes.clear()
     this.#idle = []
     for (const waiter of this.#waiters.splice(0)) waiter()
+  }
+}
+
+/**
+ * Asynchronous (`Event`) executions run at a lower CPU priority. On AWS they run
+ * on other machines and take nothing from their caller; on a laptop they share
+ * its cores with the gateway, moto and the function that invoked them (plan's
+ * dispatch loop), which would otherwise slow down while the workers run.
+ */
+const lowered = new Set<number>()
+function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined || lowered.has(pid)) return
+  lowered.add(pid)
+  try {
+    setPriority(pid, 10)
+  } catch {
+    // not permitted here: run at normal priority
   }
 }

@@ -336,7 +336,9 @@ export class LambdaService {
       }
       runner.reserved = config.reservedConcurrency
       const spec = await this.#spec(config, item.key)
-      const outcome = await runner.pool.invoke(spec, item.requestId, item.payload)
+      const outcome = await runner.pool.invoke(spec, item.requestId, item.payload, {
+        background: true,
+      })
       failed = outcome.error !== undefined
     } catch (error) {
       this.#options.logs.write(
