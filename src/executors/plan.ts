@@ -29,6 +29,8 @@ export interface PlanRequest {
   root: string
   /** Atoms timed to estimate costs for `weighted` when the job has no `cost`. @default 32 */
   costSample?: number
+  /** Called as soon as the bundle is built and the params are valid (to warm workers up). */
+  onReady?: (bundle: JobBundle, params: unknown) => void
 }
 
 /** A job ready to run: bundled, loaded, its params validated and its atoms partitioned. */
@@ -101,6 +103,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
   const bundle = await bundleJob(request.jobFile, join(request.root, 'bundles'))
   const job = await loadJobBundle(bundle.path, request.jobFile)
   const params = parseParams(request.params, job.params)
+  request.onReady?.(bundle, params)
   const numAtoms = job.atoms(params).count
   let costs: Float64Array | undefined
   let costSource: PlannedJob['costSource']

@@ -21,6 +21,8 @@ interface Backend {
   store: ResultStore
   /** Called before planning: start what takes time (worker threads). */
   warmUp(): void
+  /** Called once the job is bundled and its params valid: load it in the workers. */
+  prepareJob?(bundlePath: string, jobFile: string, params: unknown): void
   close(): Promise<void>
 }
 
@@ -31,6 +33,7 @@ async function backendFor(options: RunOptions, root: string): Promise<Backend> {
       executor,
       store: new FsResultStore(root),
       warmUp: () => executor.warmUp(),
+      prepareJob: (path, file, params) => executor.prepareJob(path, file, params),
       close: () => executor.close(),
     }
   }
@@ -93,6 +96,7 @@ async function runWith(
     atomsPerMolecule: options.atomsPerMolecule,
     scheme: options.partition,
     root,
+    onReady: (bundle, params) => backend.prepareJob?.(bundle.path, jobFile, params),
   })
   const planMs = performance.now() - planStarted
   const jobId = options.jobId ?? newJobId(planned.jobName)

@@ -26,7 +26,7 @@ import type {
   ProgressEvent,
   RunOutcome,
 } from '../Executor.js'
-import type { MoleculeReply, MoleculeTask } from './threadWorker.js'
+import type { MoleculeReply, MoleculeTask, WarmTask } from './threadWorker.js'
 
 /** Options of the {@link LocalExecutor}. */
 export interface LocalExecutorOptions {
@@ -49,7 +49,7 @@ export class RunInterruptedError extends FanoutError {}
 export class LocalExecutor implements Executor {
   readonly target = 'local' as const
 
-  private pool: Promise<Piscina<MoleculeTask, MoleculeReply>> | undefined
+  private pool: Promise<Piscina<MoleculeTask | WarmTask, MoleculeReply | null>> | undefined
 
   constructor(private readonly options: LocalExecutorOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
@@ -67,7 +67,7 @@ export class LocalExecutor implements Executor {
     const workers = this.options.workers
     this.pool = import('piscina').then(
       ({ Piscina }) =>
-        new Piscina<MoleculeTask, MoleculeReply>({
+        new Piscina<MoleculeTask | WarmTask, MoleculeReply | null>({
           filename: distEntry('threadWorker'),
           minThreads: workers,
           maxThreads: workers,
@@ -75,6 +75,19 @@ export class LocalExecutor implements Executor {
           idleTimeout: 60_000,
         }),
     )
+  }
+
+  /**
+   * Have every worker thread import the job bundle and run `setup` now, while
+   * the caller finishes planning, instead of at its first molecule. Best effort:
+   * a failure here shows again, with its molecule, when molecules run.
+   */
+  prepareJob(bundlePath: string, jobFile: string, params: unknown): void {
+    if (!this.pool) return
+    const pool = this.pool
+    for (let i = 0; i < this.options.workers; i++) {
+      void pool.then((p) => p.run({ warm: true, bundlePath, jobFile, params })).catch(() => {})
+    }
   }
 
   /** Stop the worker threads, if any. Idempotent. */
@@ -225,7 +238,9 @@ export class LocalExecutor implements Executor {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     this.warmUp()
-    const pool = await (this.pool as Promise<Piscina<MoleculeTask, MoleculeReply>>)
+    const pool = await (this.pool as Promise<
+      Piscina<MoleculeTask | WarmTask, MoleculeReply | null>
+    >)
     const base = {
       bundlePath: plan.bundle.path,
       jobFile: get().jobFile,
@@ -245,7 +260,7 @@ export class LocalExecutor implements Executor {
       const p: Promise<void> = pool
         .run({ ...base, moleculeId: d.moleculeId, start: d.start, end: d.end, attempt: d.attempt })
         .then(
-          (reply) => finish(d, { stats: reply.stats }),
+          (reply) => finish(d, { stats: (reply as MoleculeReply).stats }),
           (error) => (signal?.aborted ? undefined : finish(d, { error })),
         )
         .finally(() => running.delete(p))

@@ -6,7 +6,7 @@
 import type { Job } from '../../core/job.js'
 import { loadJobBundle } from '../../runtime/loadJob.js'
 import { writePartial } from '../../runtime/partials.js'
-import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
+import { type MoleculeStats, prepare, runMolecule } from '../../runtime/runMolecule.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
 
 /** One task sent to a worker thread. */
@@ -22,6 +22,14 @@ export interface MoleculeTask {
   attempt: number
 }
 
+/** Load the bundle and run `setup` ahead of the first molecule (sent while the job is planned). */
+export interface WarmTask {
+  warm: true
+  bundlePath: string
+  jobFile: string
+  params: unknown
+}
+
 /** What a worker thread answers. */
 export interface MoleculeReply {
   stats: MoleculeStats
@@ -34,12 +42,24 @@ process.setSourceMapsEnabled(true)
 const jobs = new Map<string, Promise<Job>>()
 const stores = new Map<string, FsResultStore>()
 
-export default async function runTask(task: MoleculeTask): Promise<MoleculeReply> {
-  let job = jobs.get(task.bundlePath)
+function jobOf(bundlePath: string, jobFile: string): Promise<Job> {
+  let job = jobs.get(bundlePath)
   if (!job) {
-    job = loadJobBundle(task.bundlePath, task.jobFile)
-    jobs.set(task.bundlePath, job)
+    job = loadJobBundle(bundlePath, jobFile)
+    jobs.set(bundlePath, job)
   }
+  return job
+}
+
+export default async function runTask(
+  task: MoleculeTask | WarmTask,
+): Promise<MoleculeReply | null> {
+  if ('warm' in task) {
+    // errors surface again, with their molecule, when a molecule needs the job
+    await prepare(await jobOf(task.bundlePath, task.jobFile), task.params).promise
+    return null
+  }
+  const job = jobOf(task.bundlePath, task.jobFile)
   let store = stores.get(task.storeRoot)
   if (!store) {
     store = new FsResultStore(task.storeRoot)

@@ -37,7 +37,10 @@ describe('cloud targets', () => {
 
   it('leaves aws to the standard credential chain: no endpoint, no credentials, the env region', () => {
     // Act
-    const c = connectionFor('aws', { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_DEFAULT_REGION: 'ap-south-1' })
+    const c = connectionFor('aws', {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      AWS_DEFAULT_REGION: 'ap-south-1',
+    })
 
     // Assess
     expect(c.endpoint).toBeUndefined()
@@ -47,6 +50,8 @@ describe('cloud targets', () => {
 
   it('rejects an unknown target naming the valid ones', () => {
     // Act / Assess
-    expect(() => connectionFor('gcp', {})).toThrow('--target must be local, localstack or aws; got "gcp"')
+    expect(() => connectionFor('gcp', {})).toThrow(
+      '--target must be local, localstack or aws; got "gcp"',
+    )
   })
 })
