@@ -21,6 +21,7 @@ import { createRequire } from 'node:module'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { mulberry32 } from '../src/core/random.js'
 import type { ColumnTable } from '../src/core/table.js'
 import { decodeTable, encodeTable } from '../src/store/parquet.js'
 
@@ -61,21 +62,10 @@ interface ParquetJsLite {
   ParquetReader: { openFile(path: string): Promise<LiteReader> }
 }
 
-/** A small deterministic PRNG (mulberry32), so every run measures the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** The benchmark table: atom, x, y, z, label, flag. */
 export function benchTable(rows: number): ColumnTable {
-  const next = random(42)
+  // a seeded PRNG, so every run measures the same data
+  const next = mulberry32(42)
   const labels = Array.from({ length: 1000 }, (_, i) => `lbl-${i.toString(36).padStart(4, '0')}`)
   const atom = new Int32Array(rows)
   const x = new Float64Array(rows)

@@ -15,7 +15,16 @@
  * worker runs `setup`, so the file must be readable there (local workers).
  */
 import { readFileSync } from 'node:fs'
-import { type CpcvSplit, cpcv, defineJob, type Row, UsageError, z } from 'fanout'
+import {
+  type CpcvSplit,
+  cpcv,
+  defineJob,
+  gaussian,
+  mulberry32,
+  type Row,
+  UsageError,
+  z,
+} from 'fanout'
 
 /** The job's params: every one has a default, except `prices` (absent: a synthetic series). */
 export const params = z
@@ -49,27 +58,6 @@ export interface CpcvState {
   /** The return each observation forecasts (its label). */
   readonly rets: Float64Array
   readonly lags: number
-}
-
-/** mulberry32: a tiny seeded PRNG returning uniforms in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** Standard normal draws by Box-Muller from a uniform PRNG. */
-export function gaussian(uniform: () => number): () => number {
-  return () => {
-    const u = 1 - uniform() // (0, 1]: log(u) is finite
-    const v = uniform()
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v)
-  }
 }
 
 /** A seeded synthetic close series: returns with a little autocorrelation, so there is something to learn. */

@@ -7,7 +7,7 @@
  *   npx fanout run examples/ma-crossover.ts --param prices=closes.csv --out sweep.csv
  */
 import { readFileSync } from 'node:fs'
-import { defineJob, grid, z } from 'fanout'
+import { defineJob, grid, mulberry32, z } from 'fanout'
 
 const params = z
   .object({
@@ -20,20 +20,9 @@ const params = z
   .strict()
 type Params = z.infer<typeof params>
 
-/** mulberry32: a small seeded PRNG, so every worker generates the same walk. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** A geometric random walk of `bars` closes starting at 100. */
 export function randomWalk(bars: number, seed: number): Float64Array {
+  // mulberry32: a seeded PRNG, so every worker generates the same walk
   const rand = mulberry32(seed)
   const p = new Float64Array(bars)
   let price = 100

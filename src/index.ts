@@ -35,6 +35,7 @@ export {
   resolveMoleculeCount,
   toMolecules,
 } from './core/partition.js'
+export { gaussian, mulberry32 } from './core/random.js'
 export type { GridAtom } from './core/sources.js'
 export { grid, list, range } from './core/sources.js'
 export type { Column, ColumnTable, ColumnType } from './core/table.js'

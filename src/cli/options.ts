@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { describeValue, UsageError } from '../core/errors.js'
+import type { PlanRequest } from '../executors/plan.js'
 
 const positiveInt = (flag: string) =>
   z.preprocess(
@@ -53,4 +54,17 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
     throw new UsageError('give either --molecules or --atoms-per-molecule, not both')
   }
   return parsed.data
+}
+
+/** The {@link PlanRequest} the shared flags of `fanout run` and `fanout plan` make (no `onReady`). */
+export function planRequestOf(jobFile: string, options: RunOptions, root: string): PlanRequest {
+  return {
+    jobFile,
+    params: options.param,
+    workers: options.workers,
+    molecules: options.molecules,
+    atomsPerMolecule: options.atomsPerMolecule,
+    scheme: options.partition,
+    root,
+  }
 }

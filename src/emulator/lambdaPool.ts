@@ -114,37 +114,27 @@ export class RuntimeProcess {
         }
       }
     })
+    // The runtime is gone: fail its init if it was starting, and the invocation it was running.
+    const die = (reason: string) => {
+      this.#exitReason ??= reason
+      const wasStarting = this.state === 'starting'
+      this.state = 'dead'
+      if (wasStarting) {
+        settleReady({
+          ok: false,
+          error: { errorType: 'Runtime.ExitError', errorMessage: this.#exitReason },
+          initDurationMs: 0,
+        })
+      }
+      const pending = this.#pending
+      this.#pending = undefined
+      pending?.({ exit: this.#exitReason })
+    }
     // A failed spawn (missing cwd, no node) emits 'error' and maybe no 'exit': settle everything here too.
-    this.child.on('error', (error) => {
-      this.#exitReason ??= `Runtime failed to start: ${error.message}`
-      const wasStarting = this.state === 'starting'
-      this.state = 'dead'
-      if (wasStarting) {
-        settleReady({
-          ok: false,
-          error: { errorType: 'Runtime.ExitError', errorMessage: this.#exitReason },
-          initDurationMs: 0,
-        })
-      }
-      const pending = this.#pending
-      this.#pending = undefined
-      pending?.({ exit: this.#exitReason })
-    })
-    this.child.on('exit', (code, signal) => {
-      const wasStarting = this.state === 'starting'
-      this.state = 'dead'
-      this.#exitReason ??= `Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`
-      if (wasStarting) {
-        settleReady({
-          ok: false,
-          error: { errorType: 'Runtime.ExitError', errorMessage: this.#exitReason },
-          initDurationMs: 0,
-        })
-      }
-      const pending = this.#pending
-      this.#pending = undefined
-      pending?.({ exit: this.#exitReason })
-    })
+    this.child.on('error', (error) => die(`Runtime failed to start: ${error.message}`))
+    this.child.on('exit', (code, signal) =>
+      die(`Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`),
+    )
   }
 
   /** Runs one invocation; resolves with its outcome (never rejects). */

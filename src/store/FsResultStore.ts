@@ -129,17 +129,22 @@ export class FsResultStore implements ResultStore {
     return keys.filter((key) => key.startsWith(prefix)).sort()
   }
 
-  private async walk(dirKey: string, out: string[]): Promise<void> {
-    let entries: Dirent[]
+  /** The entries of the directory `dirKey` names, or undefined when there is no such directory. */
+  private async readDir(dirKey: string): Promise<Dirent[] | undefined> {
     try {
-      entries = await readdir(dirKey === '' ? this.root : join(this.root, ...dirKey.split('/')), {
+      return await readdir(dirKey === '' ? this.root : join(this.root, ...dirKey.split('/')), {
         withFileTypes: true,
       })
     } catch (error) {
       const code = errorCode(error)
-      if (code === 'ENOENT' || code === 'ENOTDIR') return
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
       throw error
     }
+  }
+
+  private async walk(dirKey: string, out: string[]): Promise<void> {
+    const entries = await this.readDir(dirKey)
+    if (entries === undefined) return
     for (const entry of entries) {
       if (entry.name.startsWith(TEMP_PREFIX)) continue
       const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`
@@ -161,16 +166,8 @@ export class FsResultStore implements ResultStore {
     let removed = 0
     while (dirs.length > 0) {
       const dirKey = dirs.pop() as string
-      let entries: Dirent[]
-      try {
-        entries = await readdir(dirKey === '' ? this.root : join(this.root, ...dirKey.split('/')), {
-          withFileTypes: true,
-        })
-      } catch (error) {
-        const code = errorCode(error)
-        if (code === 'ENOENT' || code === 'ENOTDIR') continue
-        throw error
-      }
+      const entries = await this.readDir(dirKey)
+      if (entries === undefined) continue
       for (const entry of entries) {
         const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`
         if (entry.isDirectory()) dirs.push(key)

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { planJob } from '../../executors/plan.js'
-import type { RunOptions } from '../options.js'
+import { planRequestOf, type RunOptions } from '../options.js'
 
 function sizeStats(sizes: readonly number[]) {
   const sorted = [...sizes].sort((a, b) => a - b)
@@ -17,15 +17,7 @@ function sizeStats(sizes: readonly number[]) {
 /** `fanout plan <job.ts>`: a dry run that prints atoms, molecules and their sizes. */
 export async function planCommand(jobFile: string, options: RunOptions): Promise<number> {
   const root = resolve(options.root)
-  const p = await planJob({
-    jobFile,
-    params: options.param,
-    workers: options.workers,
-    molecules: options.molecules,
-    atomsPerMolecule: options.atomsPerMolecule,
-    scheme: options.partition,
-    root,
-  })
+  const p = await planJob(planRequestOf(jobFile, options, root))
   const sizes: number[] = []
   for (let i = 0; i + 1 < p.boundaries.length; i++) {
     sizes.push((p.boundaries[i + 1] as number) - (p.boundaries[i] as number))

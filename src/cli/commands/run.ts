@@ -7,7 +7,7 @@ import { newJobId, planJob } from '../../executors/plan.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
 import { jobPrefix, manifestKey, validateJobId } from '../../store/layout.js'
 import type { ResultStore } from '../../store/ResultStore.js'
-import type { RunOptions } from '../options.js'
+import { planRequestOf, type RunOptions } from '../options.js'
 import { writeOutput } from '../output.js'
 import { createProgressReporter } from '../progress.js'
 import { formatSummary, summaryJson } from '../summary.js'
@@ -89,13 +89,7 @@ async function runWith(
   backend.warmUp()
   const planStarted = performance.now()
   const planned = await planJob({
-    jobFile,
-    params: options.param,
-    workers: options.workers,
-    molecules: options.molecules,
-    atomsPerMolecule: options.atomsPerMolecule,
-    scheme: options.partition,
-    root,
+    ...planRequestOf(jobFile, options, root),
     onReady: (bundle, params) => backend.prepareJob?.(bundle.path, jobFile, params),
   })
   const planMs = performance.now() - planStarted

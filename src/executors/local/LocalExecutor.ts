@@ -1,6 +1,6 @@
 import type { Piscina } from 'piscina'
 import { FanoutError } from '../../core/errors.js'
-import type { Manifest } from '../../core/manifest.js'
+import type { JobStatus, Manifest } from '../../core/manifest.js'
 import {
   type Dispatch,
   finalStatus,
@@ -38,6 +38,12 @@ export interface LocalExecutorOptions {
 
 /** How often the manifest is rewritten while molecules finish, at most. */
 const MANIFEST_SAVE_INTERVAL_MS = 1000
+
+/** Records how a molecule's attempt ended: its stats, or the error that ended it. */
+type FinishMolecule = (
+  d: Dispatch,
+  outcome: { stats: MoleculeStats } | { error: unknown },
+) => Promise<void>
 
 /** The interruption of a run by its AbortSignal. */
 export class RunInterruptedError extends FanoutError {}
@@ -118,7 +124,7 @@ export class LocalExecutor implements Executor {
         kind,
       })
     }
-    const finish = async (d: Dispatch, outcome: { stats: MoleculeStats } | { error: unknown }) => {
+    const finish: FinishMolecule = async (d, outcome) => {
       const now = Date.now()
       if ('stats' in outcome) {
         const s = outcome.stats
@@ -148,34 +154,17 @@ export class LocalExecutor implements Executor {
       await save(false)
     }
 
+    const getManifest = () => manifest
+    const setManifest = (m: Manifest) => {
+      manifest = m
+    }
     try {
       if (this.options.workers === 1)
-        await this.runInProcess(
-          plan,
-          () => manifest,
-          (m) => {
-            manifest = m
-          },
-          finish,
-          options.signal,
-        )
-      else
-        await this.runOnThreads(
-          plan,
-          () => manifest,
-          (m) => {
-            manifest = m
-          },
-          finish,
-          options.signal,
-        )
+        await this.runInProcess(plan, getManifest, setManifest, finish, options.signal)
+      else await this.runOnThreads(plan, getManifest, setManifest, finish, options.signal)
     } catch (error) {
       // molecules cut short go back to pending, their attempt closed as interrupted
-      manifest = {
-        ...markInterrupted(manifest, Date.now()),
-        status: 'interrupted',
-        updatedAt: new Date().toISOString(),
-      }
+      manifest = withStatus(markInterrupted(manifest, Date.now()), 'interrupted')
       // a thread terminated mid-write can leave a temp file; no writer is left now
       const fsStore = store as Partial<FsResultStore>
       if (fsStore.removeTempFiles) await fsStore.removeTempFiles(jobPrefix(manifest.jobId))
@@ -189,7 +178,7 @@ export class LocalExecutor implements Executor {
     try {
       outcome = await reduceJob(store, manifest, { job: plan.job })
     } catch (error) {
-      manifest = { ...manifest, status: 'failed', updatedAt: new Date().toISOString() }
+      manifest = withStatus(manifest, 'failed')
       await save(true)
       throw error
     }
@@ -197,7 +186,7 @@ export class LocalExecutor implements Executor {
       moleculesMs: reduceStarted - started,
       reduceMs: performance.now() - reduceStarted,
     }
-    manifest = { ...manifest, status: finalStatus(manifest), updatedAt: new Date().toISOString() }
+    manifest = withStatus(manifest, finalStatus(manifest))
     await save(true)
     return { ...outcome, manifest, wallMs: performance.now() - started, phases }
   }
@@ -206,7 +195,7 @@ export class LocalExecutor implements Executor {
     plan: ExecutePlan,
     get: () => Manifest,
     set: (m: Manifest) => void,
-    finish: (d: Dispatch, outcome: { stats: MoleculeStats } | { error: unknown }) => Promise<void>,
+    finish: FinishMolecule,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     for (;;) {
@@ -234,7 +223,7 @@ export class LocalExecutor implements Executor {
     plan: ExecutePlan,
     get: () => Manifest,
     set: (m: Manifest) => void,
-    finish: (d: Dispatch, outcome: { stats: MoleculeStats } | { error: unknown }) => Promise<void>,
+    finish: FinishMolecule,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     this.warmUp()
@@ -280,6 +269,11 @@ export class LocalExecutor implements Executor {
       await this.close()
     }
   }
+}
+
+/** `manifest` with the job's `status` set and `updatedAt` now. */
+function withStatus(manifest: Manifest, status: JobStatus): Manifest {
+  return { ...manifest, status, updatedAt: new Date().toISOString() }
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

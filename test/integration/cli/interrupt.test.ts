@@ -16,7 +16,6 @@ import {
   type CliResult,
   columnOf,
   fixtureJob,
-  isAlive,
   jobDir,
   listFiles,
   makeTempDir,
@@ -27,6 +26,7 @@ import {
   stopAllClis,
   waitFor,
 } from '../../helpers/cli.js'
+import { isAlive } from '../../helpers/process.js'
 
 const SLOW = [
   'run',

@@ -16,7 +16,6 @@ import { S3ResultStore, s3ClientFor } from '../../../src/store/S3ResultStore.js'
 import {
   columnOf,
   fixtureJob,
-  isAlive,
   jobDir,
   MA_CROSSOVER,
   makeTempDir,
@@ -27,6 +26,7 @@ import {
   runCli,
   stopAllClis,
 } from '../../helpers/cli.js'
+import { isAlive } from '../../helpers/process.js'
 
 const SMALL = ['--param', 'bars=3000', '--param', 'side=6']
 const TRIVIAL = join(REPO, 'bench', 'jobs', 'trivial.ts')

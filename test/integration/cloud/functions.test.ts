@@ -20,12 +20,12 @@ import { cloudSettingsSchema } from '../../../src/core/cloudSettings.js'
 import type { Job } from '../../../src/core/job.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/Emulator.js'
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
-import { motoAuthorization } from '../../../src/emulator/motoClient.js'
 import { bundleJob, type JobBundle } from '../../../src/runtime/bundle.js'
 import { runMolecule } from '../../../src/runtime/runMolecule.js'
 import { errorsTableKey, partialsPrefix, resultKey } from '../../../src/store/layout.js'
 import { decodeTable, tableToRows } from '../../../src/store/parquet.js'
 import { S3ResultStore, s3ClientFor } from '../../../src/store/S3ResultStore.js'
+import { createLambdaRole } from '../../helpers/emulator.js'
 import { createZip } from '../../helpers/zip.js'
 
 // The cloud path's logic (plan, worker, tally, reduce) against fanout's emulator: S3 from moto,
@@ -45,20 +45,6 @@ let store: S3ResultStore
 let bundles: BundleCache
 let bundle: JobBundle
 let job: Job
-
-async function awsQuery(service: string, params: Record<string, string>): Promise<string> {
-  const res = await fetch(`${endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-      authorization: motoAuthorization(service, region),
-    },
-    body: new URLSearchParams(params).toString(),
-  })
-  const text = await res.text()
-  if (res.status !== 200) throw new Error(`${service} ${params.Action}: ${res.status} ${text}`)
-  return text
-}
 
 /** The worker function's deployment package: functions/worker.ts bundled, @aws-sdk left to the runtime. */
 async function workerZip(): Promise<Buffer> {
@@ -91,26 +77,12 @@ beforeAll(async () => {
   await store.put(bundleKeyOf(bundle.sha256), bundle.code, { ifAbsent: true })
   job = (await import(fixture)).default as Job
 
-  await awsQuery('iam', {
-    Action: 'CreateRole',
-    Version: '2010-05-08',
-    RoleName: 'fanout-cloud-it-role',
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'lambda.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-        },
-      ],
-    }),
-  })
+  const roleArn = await createLambdaRole(endpoint, region, 'fanout-cloud-it-role')
   await lambda.send(
     new CreateFunctionCommand({
       FunctionName: workerFunction,
       Runtime: 'nodejs22.x',
-      Role: 'arn:aws:iam::123456789012:role/fanout-cloud-it-role',
+      Role: roleArn,
       Handler: 'index.handler',
       Code: { ZipFile: await workerZip() },
       Timeout: 30,

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -30,7 +29,9 @@ import {
 } from '../../../src/emulator/Emulator.js'
 import { EmulatorError } from '../../../src/emulator/errors.js'
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
-import { motoAuthorization } from '../../../src/emulator/motoClient.js'
+import { waitFor } from '../../helpers/cli.js'
+import { awsQuery, createLambdaRole } from '../../helpers/emulator.js'
+import { isAlive } from '../../helpers/process.js'
 import { createZip } from '../../helpers/zip.js'
 
 const region = 'us-east-1'
@@ -46,50 +47,6 @@ let lambda: LambdaClient
 let sfn: SFNClient
 let roleArn: string
 const startedPids: number[] = []
-
-/** Alive: signal 0 reaches it and it is not a zombie (exited, waiting for its new parent to reap it). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return !existsSync('/proc/self/stat')
-  }
-}
-
-async function waitUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-/** An AWS query-protocol call (IAM, CloudFormation) through the gateway: no SDK client for them here. */
-async function awsQuery(service: string, params: Record<string, string>): Promise<string> {
-  const res = await fetch(`${endpoint}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-      authorization: motoAuthorization(service, region),
-    },
-    body: new URLSearchParams(params).toString(),
-  })
-  const text = await res.text()
-  if (res.status !== 200) throw new Error(`${service} ${params.Action}: ${res.status} ${text}`)
-  return text
-}
 
 function decode(payload: Uint8Array | undefined): unknown {
   return JSON.parse(Buffer.from(payload ?? new Uint8Array()).toString() || 'null')
@@ -160,22 +117,7 @@ beforeAll(async () => {
   lambda = new LambdaClient({ ...config, maxAttempts: 1 })
   sfn = new SFNClient(config)
   await s3.send(new CreateBucketCommand({ Bucket: bucket }))
-  await awsQuery('iam', {
-    Action: 'CreateRole',
-    Version: '2010-05-08',
-    RoleName: 'fanout-it-role',
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: 'lambda.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-        },
-      ],
-    }),
-  })
-  roleArn = `arn:aws:iam::${account}:role/fanout-it-role`
+  roleArn = await createLambdaRole(endpoint, region, 'fanout-it-role')
 }, 60_000)
 
 afterAll(async () => {
@@ -319,10 +261,19 @@ describe('Lambda through the gateway', () => {
     )
     const requestId = (decode(out.Payload) as { requestId: string }).requestId
     // Act
-    const events = await waitUntil('the REPORT line', async () => {
-      const found = await readFunctionLogs({ stateDir, functionName: 'echo', contains: requestId })
-      return found.some((e) => e.message.startsWith('REPORT')) ? found : undefined
-    })
+    const events = await waitFor(
+      'the REPORT line',
+      async () => {
+        const found = await readFunctionLogs({
+          stateDir,
+          functionName: 'echo',
+          contains: requestId,
+        })
+        return found.some((e) => e.message.startsWith('REPORT')) ? found : undefined
+      },
+      15_000,
+      50,
+    )
     const viaHttp = (await (
       await fetch(`${endpoint}/_fanout/logs/echo?contains=init%20echo`)
     ).json()) as {
@@ -366,14 +317,19 @@ describe('Lambda through the gateway', () => {
         Payload: JSON.stringify({ key: 'async/one.json' }),
       }),
     )
-    const body = await waitUntil('the object written by the async invocation', async () => {
-      try {
-        const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'async/one.json' }))
-        return await got.Body?.transformToString()
-      } catch {
-        return undefined
-      }
-    })
+    const body = await waitFor(
+      'the object written by the async invocation',
+      async () => {
+        try {
+          const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'async/one.json' }))
+          return await got.Body?.transformToString()
+        } catch {
+          return undefined
+        }
+      },
+      15_000,
+      50,
+    )
     // Assess
     expect(out.StatusCode).toBe(202)
     expect(JSON.parse(body ?? '{}')).toEqual({ key: 'async/one.json' })
@@ -390,10 +346,15 @@ describe('Lambda through the gateway', () => {
     )
     const prefix = `retries/${out.$metadata.requestId}/`
     // Act
-    const keys = await waitUntil('three attempts', async () => {
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))
-      return (listed.KeyCount ?? 0) >= 3 ? listed.Contents : undefined
-    })
+    const keys = await waitFor(
+      'three attempts',
+      async () => {
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))
+        return (listed.KeyCount ?? 0) >= 3 ? listed.Contents : undefined
+      },
+      15_000,
+      50,
+    )
     // Assess
     expect(out.StatusCode).toBe(202)
     expect(keys).toHaveLength(3)
@@ -495,16 +456,27 @@ describe('Lambda through the gateway', () => {
         ),
       ),
     )
-    await waitUntil('three more REPORT lines', async () => {
-      const health = (await (await fetch(`${endpoint}/_fanout/health`)).json()) as {
-        functions: Record<string, { inflight: number; queued: number }>
-      }
-      const single = Object.entries(health.functions).find(([arn]) => arn.endsWith(':single'))?.[1]
-      peak.inflight = Math.max(peak.inflight, single?.inflight ?? 0)
-      peak.queued = Math.max(peak.queued, single?.queued ?? 0)
-      const after = await readFunctionLogs({ stateDir, functionName: 'single', contains: 'REPORT' })
-      return after.length >= before.length + 3 ? true : undefined
-    })
+    await waitFor(
+      'three more REPORT lines',
+      async () => {
+        const health = (await (await fetch(`${endpoint}/_fanout/health`)).json()) as {
+          functions: Record<string, { inflight: number; queued: number }>
+        }
+        const single = Object.entries(health.functions).find(([arn]) =>
+          arn.endsWith(':single'),
+        )?.[1]
+        peak.inflight = Math.max(peak.inflight, single?.inflight ?? 0)
+        peak.queued = Math.max(peak.queued, single?.queued ?? 0)
+        const after = await readFunctionLogs({
+          stateDir,
+          functionName: 'single',
+          contains: 'REPORT',
+        })
+        return after.length >= before.length + 3 ? true : undefined
+      },
+      15_000,
+      50,
+    )
     // Assess
     expect(acks.map((a) => a.StatusCode)).toEqual([202, 202, 202])
     expect(peak.inflight).toBe(1)
@@ -550,15 +522,20 @@ describe('Lambda through the gateway', () => {
       return { ms: performance.now() - t, all202: answers.every((r) => r.StatusCode === 202) }
     }
     const coldPool = await burst() // the pool grows from 1 process while acknowledging
-    await waitUntil('the queue to drain', async () => {
-      const health = (await (await fetch(`${endpoint}/_fanout/health`)).json()) as {
-        functions: Record<string, { inflight: number; queued: number }>
-      }
-      const trivial = Object.entries(health.functions).find(([arn]) =>
-        arn.endsWith(':trivial'),
-      )?.[1]
-      return trivial && trivial.inflight === 0 && trivial.queued === 0 ? true : undefined
-    })
+    await waitFor(
+      'the queue to drain',
+      async () => {
+        const health = (await (await fetch(`${endpoint}/_fanout/health`)).json()) as {
+          functions: Record<string, { inflight: number; queued: number }>
+        }
+        const trivial = Object.entries(health.functions).find(([arn]) =>
+          arn.endsWith(':trivial'),
+        )?.[1]
+        return trivial && trivial.inflight === 0 && trivial.queued === 0 ? true : undefined
+      },
+      15_000,
+      50,
+    )
     const warmPool = await burst()
     const report = (
       await readFunctionLogs({ stateDir, functionName: 'trivial', contains: 'Init Duration' })
@@ -587,7 +564,7 @@ describe('Step Functions through the gateway', () => {
       StartAt: 'Echo',
       States: { Echo: { Type: 'Task', Resource: echoArn, End: true } },
     }
-    await awsQuery('cloudformation', {
+    await awsQuery(endpoint, region, 'cloudformation', {
       Action: 'CreateStack',
       Version: '2010-05-15',
       StackName: 'fanout-it-stack',
@@ -611,10 +588,15 @@ describe('Step Functions through the gateway', () => {
       const { executionArn } = await sfn.send(
         new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ run: n }) }),
       )
-      const done = await waitUntil(`execution ${n}`, async () => {
-        const d = await sfn.send(new DescribeExecutionCommand({ executionArn }))
-        return d.status === 'RUNNING' ? undefined : d
-      })
+      const done = await waitFor(
+        `execution ${n}`,
+        async () => {
+          const d = await sfn.send(new DescribeExecutionCommand({ executionArn }))
+          return d.status === 'RUNNING' ? undefined : d
+        },
+        15_000,
+        50,
+      )
       runs.push(done)
     }
     // Assess

@@ -1,16 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { binomial, combinations } from '../../../src/core/combinatorics.js'
-
-/** The error `fn` throws (fails the test when it does not throw). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn()
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a throw')
-}
+import { thrown } from '../../helpers/common.js'
 
 describe('binomial and combinations', () => {
   it('counts and lists combinations in lexicographic order', () => {

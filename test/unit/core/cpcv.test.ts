@@ -4,20 +4,7 @@ import { combinations } from '../../../src/core/combinatorics.js'
 import { type CpcvOptions, cpcv, MAX_CPCV_SPLITS } from '../../../src/core/cpcv.js'
 import { UsageError } from '../../../src/core/errors.js'
 import { linParts } from '../../../src/core/partition.js'
-
-/** The error `fn` throws (fails the test when it does not throw). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn()
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a throw')
-}
-
-function rangeArray(start: number, end: number): number[] {
-  return Array.from({ length: end - start }, (_, i) => start + i)
-}
+import { rangeArray, thrown } from '../../helpers/common.js'
 
 describe('cpcv layout', () => {
   it('N = 6, k = 2: 15 splits, 5 paths, 6 near-equal contiguous groups', () => {

@@ -3,20 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { cpcv } from '../../../src/core/cpcv.js'
 import { assemblePaths } from '../../../src/core/cpcvPaths.js'
 import { UsageError } from '../../../src/core/errors.js'
-
-/** The error `fn` throws (fails the test when it does not throw). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn()
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a throw')
-}
-
-function rangeArray(start: number, end: number): number[] {
-  return Array.from({ length: end - start }, (_, i) => start + i)
-}
+import { rangeArray, thrown } from '../../helpers/common.js'
 
 describe('assemblePaths', () => {
   it('every path covers every observation exactly once, from the right split (N = 6, k = 2)', () => {

@@ -2,16 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { grid, list, range } from '../../../src/core/sources.js'
 import type { AtomSource } from '../../../src/core/types.js'
-
-/** The error `fn` throws (fails the test when it does not throw). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn()
-  } catch (error) {
-    return error as Error
-  }
-  throw new Error('expected a throw')
-}
+import { thrown } from '../../helpers/common.js'
 
 function all<A>(source: AtomSource<A>): A[] {
   return Array.from({ length: source.count }, (_, i) => source.at(i))
