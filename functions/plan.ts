@@ -7,13 +7,12 @@ import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy from '@middy/core'
 import { BundleCache } from '../src/cloud/bundleCache.js'
+import { functionStore, functionWorkerInvoker } from '../src/cloud/clients.js'
 import { readFunctionEnv } from '../src/cloud/env.js'
 import { parseEvent } from '../src/cloud/events.js'
-import { lambdaClientFor, lambdaInvoker } from '../src/cloud/lambdaInvoker.js'
 import { logKeysOf } from '../src/cloud/logKeys.js'
 import { planCloud } from '../src/cloud/plan.js'
 import { type JobRef, planEventSchema } from '../src/core/cloudEvents.js'
-import { S3ResultStore, s3ClientFor } from '../src/store/S3ResultStore.js'
 
 const logger = new Logger({ serviceName: 'fanout-plan' })
 
@@ -21,11 +20,11 @@ let deps: Parameters<typeof planCloud>[1] | undefined
 function dependencies() {
   if (!deps) {
     const env = readFunctionEnv(process.env, ['FANOUT_WORKER_FUNCTION'])
-    const store = new S3ResultStore(s3ClientFor(), env.bucket, env.prefix)
+    const store = functionStore(env)
     deps = {
       store,
       loadBundle: new BundleCache({ store }).loader,
-      invokeWorker: lambdaInvoker(lambdaClientFor(), env.workerFunction as string),
+      invokeWorker: functionWorkerInvoker(env),
       target: env.target,
       retry: {
         onRetry: (error, n, delayMs) =>

@@ -6,11 +6,11 @@ import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy from '@middy/core'
 import { BundleCache } from '../src/cloud/bundleCache.js'
+import { functionStore } from '../src/cloud/clients.js'
 import { readFunctionEnv } from '../src/cloud/env.js'
 import { jobStepEventSchema, parseEvent } from '../src/cloud/events.js'
 import { logKeysOf } from '../src/cloud/logKeys.js'
 import { type ReduceResult, reduceCloud } from '../src/cloud/reduce.js'
-import { S3ResultStore, s3ClientFor } from '../src/store/S3ResultStore.js'
 
 const logger = new Logger({ serviceName: 'fanout-reduce' })
 
@@ -18,7 +18,7 @@ let deps: Parameters<typeof reduceCloud>[1] | undefined
 function dependencies() {
   if (!deps) {
     const env = readFunctionEnv(process.env)
-    const store = new S3ResultStore(s3ClientFor(), env.bucket, env.prefix)
+    const store = functionStore(env)
     deps = { store, loadBundle: new BundleCache({ store }).loader }
   }
   return deps

@@ -6,13 +6,12 @@
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy from '@middy/core'
+import { functionStore, functionWorkerInvoker } from '../src/cloud/clients.js'
 import { readFunctionEnv } from '../src/cloud/env.js'
 import { jobStepEventSchema, parseEvent } from '../src/cloud/events.js'
-import { lambdaClientFor, lambdaInvoker } from '../src/cloud/lambdaInvoker.js'
 import { logKeysOf } from '../src/cloud/logKeys.js'
 import { tallyCloud } from '../src/cloud/tally.js'
 import type { TallyResult } from '../src/core/cloudEvents.js'
-import { S3ResultStore, s3ClientFor } from '../src/store/S3ResultStore.js'
 
 const logger = new Logger({ serviceName: 'fanout-tally' })
 
@@ -21,8 +20,8 @@ function dependencies() {
   if (!deps) {
     const env = readFunctionEnv(process.env, ['FANOUT_WORKER_FUNCTION'])
     deps = {
-      store: new S3ResultStore(s3ClientFor(), env.bucket, env.prefix),
-      invokeWorker: lambdaInvoker(lambdaClientFor(), env.workerFunction as string),
+      store: functionStore(env),
+      invokeWorker: functionWorkerInvoker(env),
     }
   }
   return deps

@@ -6,21 +6,21 @@ import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import middy from '@middy/core'
 import { BundleCache } from '../src/cloud/bundleCache.js'
+import { functionStore } from '../src/cloud/clients.js'
 import { readFunctionEnv } from '../src/cloud/env.js'
 import { parseEvent } from '../src/cloud/events.js'
 import { logKeysOf } from '../src/cloud/logKeys.js'
 import { runWorker, type WorkerOutcome } from '../src/cloud/worker.js'
 import { workerEventSchema } from '../src/core/cloudEvents.js'
-import { S3ResultStore, s3ClientFor } from '../src/store/S3ResultStore.js'
 
 const logger = new Logger({ serviceName: 'fanout-worker' })
 
 /** Built on the first invocation and kept for the container's life. */
-let deps: { store: S3ResultStore; bundles: BundleCache } | undefined
+let deps: { store: ReturnType<typeof functionStore>; bundles: BundleCache } | undefined
 function dependencies() {
   if (!deps) {
     const env = readFunctionEnv(process.env)
-    const store = new S3ResultStore(s3ClientFor(), env.bucket, env.prefix)
+    const store = functionStore(env)
     deps = { store, bundles: new BundleCache({ store }) }
   }
   return deps

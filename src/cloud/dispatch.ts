@@ -3,7 +3,7 @@ import type { WorkerEvent } from '../core/cloudEvents.js'
 import type { CloudSettings } from '../core/cloudSettings.js'
 import type { Manifest } from '../core/manifest.js'
 import type { Dispatch } from '../core/schedule.js'
-import type { WorkerInvoker } from './lambdaInvoker.js'
+import type { WorkerInvoker } from './invoke.js'
 import { isRetryableAwsError, type RetryOptions, withRetry } from './retry.js'
 
 /** Options of {@link dispatchMolecules}. */

@@ -7,6 +7,7 @@ export {
   type LoadedBundle,
   sha256Hex,
 } from './bundleCache.js'
+export { functionStore, functionWorkerInvoker } from './clients.js'
 export {
   type DispatchOptions,
   type DispatchReport,
@@ -22,6 +23,8 @@ export {
   ManifestError,
 } from './errors.js'
 export { type JobStepEvent, jobStepEventSchema, parseEvent, parseJobParams } from './events.js'
+export { fetchInvoker } from './fetchInvoker.js'
+export { encodeWorkerEvent, MAX_ASYNC_PAYLOAD_BYTES, type WorkerInvoker } from './invoke.js'
 export {
   bundleKeyOf,
   crashesPrefix,
@@ -30,14 +33,6 @@ export {
   type DispatchRecord,
   dispatchKey,
 } from './keys.js'
-export {
-  type LambdaClientForOptions,
-  lambdaClientConfig,
-  lambdaClientFor,
-  lambdaInvoker,
-  MAX_ASYNC_PAYLOAD_BYTES,
-  type WorkerInvoker,
-} from './lambdaInvoker.js'
 export { logKeysOf } from './logKeys.js'
 export { loadManifest, saveManifest } from './manifestStore.js'
 export { type PlanDeps, planCloud } from './plan.js'

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { describeValue, StoreError } from '../core/errors.js'
 import type { PutOptions, ResultStore } from './ResultStore.js'
+import { checkKey, checkMaxKeys, contentType, normalizePrefix } from './s3Keys.js'
 
 /** Options of {@link S3ResultStore}. */
 export interface S3ResultStoreOptions {
@@ -33,29 +34,6 @@ function errorName(error: unknown): string | undefined {
 function isNotFound(error: unknown): boolean {
   const name = errorName(error)
   return name === 'NoSuchKey' || name === 'NotFound' || status(error) === 404
-}
-
-function checkKey(key: string, what = 'key'): string {
-  if (typeof key !== 'string' || (what === 'key' && key === '') || key.startsWith('/')) {
-    throw new StoreError(
-      `Expected a store ${what} that does not start with "/", like "jobs/<jobId>/result.parquet", got ${describeValue(key)}`,
-    )
-  }
-  return key
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  json: 'application/json',
-  parquet: 'application/vnd.apache.parquet',
-  mjs: 'text/javascript',
-  js: 'text/javascript',
-  csv: 'text/csv',
-  jsonl: 'application/jsonl',
-}
-
-function contentType(key: string): string {
-  const dot = key.lastIndexOf('.')
-  return (dot >= 0 && CONTENT_TYPES[key.slice(dot + 1)]) || 'application/octet-stream'
 }
 
 /**
@@ -97,15 +75,8 @@ export class S3ResultStore implements ResultStore {
     if (typeof bucket !== 'string' || bucket === '') {
       throw new StoreError(`Expected a bucket name, got ${describeValue(bucket)}`)
     }
-    checkKey(prefix, 'prefix')
-    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`
-    const maxKeys = options.maxKeys ?? 1000
-    if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000) {
-      throw new RangeError(
-        `Expected maxKeys to be an integer from 1 to 1000, got ${describeValue(maxKeys)}`,
-      )
-    }
-    this.maxKeys = maxKeys
+    this.prefix = normalizePrefix(prefix)
+    this.maxKeys = checkMaxKeys(options.maxKeys ?? 1000)
   }
 
   private objectKey(key: string): string {

@@ -1,15 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CreateFunctionCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BundleCache } from '../../../src/cloud/bundleCache.js'
 import { BundleIntegrityError } from '../../../src/cloud/errors.js'
 import { parseJobParams } from '../../../src/cloud/events.js'
+import { fetchInvoker } from '../../../src/cloud/fetchInvoker.js'
 import { bundleKeyOf, type DispatchRecord, dispatchKey } from '../../../src/cloud/keys.js'
-import { lambdaClientFor, lambdaInvoker } from '../../../src/cloud/lambdaInvoker.js'
 import { loadManifest } from '../../../src/cloud/manifestStore.js'
 import { planCloud } from '../../../src/cloud/plan.js'
 import { reduceCloud } from '../../../src/cloud/reduce.js'
@@ -22,6 +22,7 @@ import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/Emu
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
 import { bundleJob, type JobBundle } from '../../../src/runtime/bundle.js'
 import { runMolecule } from '../../../src/runtime/runMolecule.js'
+import { awsFetchConnection } from '../../../src/store/awsFetch.js'
 import { errorsTableKey, partialsPrefix, resultKey } from '../../../src/store/layout.js'
 import { decodeTable, tableToRows } from '../../../src/store/parquet.js'
 import { S3ResultStore, s3ClientFor } from '../../../src/store/S3ResultStore.js'
@@ -69,7 +70,12 @@ beforeAll(async () => {
   const emulator = await startEmulator({ port: await freePort(), stateDir, timeoutMs: 60_000 })
   endpoint = emulator.endpoint
   s3 = s3ClientFor({ endpoint, env: {} })
-  lambda = lambdaClientFor({ endpoint, env: {}, maxAttempts: 1 })
+  lambda = new LambdaClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  })
   await s3.send(new CreateBucketCommand({ Bucket: bucket }))
   store = new S3ResultStore(s3, bucket)
   bundles = new BundleCache({ store, dir: join(dir, 'bundles') })
@@ -328,7 +334,10 @@ describe('the cloud path on the emulator, workers as Lambda functions', () => {
     // Prepare
     const params = { atoms: 400, failEvery: 97 }
     const event = planEvent(params, 40, { dispatchConcurrency: 16 })
-    const invokeWorker = lambdaInvoker(lambda, workerFunction)
+    const invokeWorker = fetchInvoker(
+      awsFetchConnection('lambda', { endpoint, env: {}, retries: 0 }),
+      workerFunction,
+    )
     // Act
     const ref = await planCloud(event, {
       store,

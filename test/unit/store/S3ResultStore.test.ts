@@ -5,20 +5,28 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { StoreError } from '../../../src/core/errors.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/Emulator.js'
-import { S3ResultStore, s3ClientConfig, s3ClientFor } from '../../../src/store/S3ResultStore.js'
+import { awsFetchConnection } from '../../../src/store/awsFetch.js'
+import type { ResultStore } from '../../../src/store/ResultStore.js'
+import { S3FetchStore } from '../../../src/store/S3FetchStore.js'
+import {
+  S3ResultStore,
+  type S3ResultStoreOptions,
+  s3ClientConfig,
+  s3ClientFor,
+} from '../../../src/store/S3ResultStore.js'
 
 // Runs against fanout's emulator (moto's S3 behind the gateway) on a free, non-default port.
 const bucket = 'fanout-s3-store-test'
 let stateDir: string
 let client: S3Client
-let store: S3ResultStore
+let endpoint: string
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'fanout-s3-store-'))
   const emulator = await startEmulator({ port: await freePort(), stateDir, timeoutMs: 60_000 })
-  client = s3ClientFor({ endpoint: emulator.endpoint, env: {} })
+  endpoint = emulator.endpoint
+  client = s3ClientFor({ endpoint, env: {} })
   await client.send(new CreateBucketCommand({ Bucket: bucket }))
-  store = new S3ResultStore(client, bucket)
 }, 90_000)
 
 afterAll(async () => {
@@ -62,7 +70,31 @@ describe('s3ClientConfig', () => {
   })
 })
 
-describe('S3ResultStore', () => {
+/** The two S3 adapters of the store port: the AWS SDK's client (CLI), signed fetch (Lambda functions). */
+const adapters: [
+  string,
+  (
+    bucket: string,
+    prefix?: string,
+    options?: S3ResultStoreOptions,
+  ) => ResultStore & { prefix: string },
+][] = [
+  ['S3ResultStore', (b, p, o) => new S3ResultStore(client, b, p, o)],
+  [
+    'S3FetchStore',
+    (b, p, o) => new S3FetchStore(awsFetchConnection('s3', { endpoint, env: {} }), b, p, o),
+  ],
+]
+
+describe.each(adapters)('%s', (_name, make) => {
+  let store: ResultStore
+  // one bucket per adapter, so conditional writes of one run do not meet the other's
+  const own = `${bucket}-${_name.toLowerCase()}`
+  beforeAll(async () => {
+    await client.send(new CreateBucketCommand({ Bucket: own }))
+    store = make(own)
+  })
+
   it('writes and reads bytes and strings, and describes keys as s3:// URLs', async () => {
     // Prepare
     const bytes = new Uint8Array([0, 1, 2, 255])
@@ -72,7 +104,7 @@ describe('S3ResultStore', () => {
     // Assess
     expect(await store.get('t/rw/a.bin')).toEqual(bytes)
     expect(new TextDecoder().decode(await store.get('t/rw/b.json'))).toBe('{"x":1}')
-    expect(store.describe('t/rw/a.bin')).toBe(`s3://${bucket}/t/rw/a.bin`)
+    expect(store.describe('t/rw/a.bin')).toBe(`s3://${own}/t/rw/a.bin`)
   })
 
   it('reads a missing key as undefined and tells whether keys exist', async () => {
@@ -116,12 +148,15 @@ describe('S3ResultStore', () => {
 
   it('follows every ListObjectsV2 page and returns the keys sorted', async () => {
     // Prepare: 3 keys per page, 11 keys, so 4 pages
-    const paged = new S3ResultStore(client, bucket, '', { maxKeys: 3 })
-    const keys = Array.from({ length: 11 }, (_, i) => `t/list/${String(10 - i).padStart(2, '0')}`)
+    const paged = make(own, '', { maxKeys: 3 })
+    const keys = Array.from(
+      { length: 11 },
+      (_, i) => `t/list-${_name}/${String(10 - i).padStart(2, '0')}`,
+    )
     await Promise.all(keys.map((k) => paged.put(k, k)))
     await store.put('t/listed-not/x', 'x')
     // Act
-    const listed = await paged.list('t/list/')
+    const listed = await paged.list(`t/list-${_name}/`)
     // Assess
     expect(listed).toEqual([...keys].sort())
     expect(await paged.list('t/nothing/')).toEqual([])
@@ -129,26 +164,26 @@ describe('S3ResultStore', () => {
 
   it('scopes every key under its prefix', async () => {
     // Prepare
-    const scoped = new S3ResultStore(client, bucket, 'scoped', { maxKeys: 2 })
+    const scoped = make(own, `scoped-${_name}`, { maxKeys: 2 })
     // Act
     await scoped.put('jobs/j1/a', 'a')
     await scoped.put('jobs/j1/b', 'b')
     await scoped.put('jobs/j1/c', 'c')
     // Assess
-    expect(scoped.prefix).toBe('scoped/')
+    expect(scoped.prefix).toBe(`scoped-${_name}/`)
     expect(await scoped.list('jobs/')).toEqual(['jobs/j1/a', 'jobs/j1/b', 'jobs/j1/c'])
-    expect(await store.exists('scoped/jobs/j1/a')).toBe(true)
-    expect(scoped.describe('jobs/j1/a')).toBe(`s3://${bucket}/scoped/jobs/j1/a`)
+    expect(await store.exists(`scoped-${_name}/jobs/j1/a`)).toBe(true)
+    expect(scoped.describe('jobs/j1/a')).toBe(`s3://${own}/scoped-${_name}/jobs/j1/a`)
   })
 
   it('names the bad key, option or bucket', async () => {
     // Assess
     await expect(store.put('/abs', 'x')).rejects.toThrow(StoreError)
-    expect(() => new S3ResultStore(client, bucket, '', { maxKeys: 0 })).toThrow(
+    expect(() => make(own, '', { maxKeys: 0 })).toThrow(
       'Expected maxKeys to be an integer from 1 to 1000, got 0 (number)',
     )
-    expect(() => new S3ResultStore(client, '')).toThrow(StoreError)
-    const nowhere = new S3ResultStore(client, 'fanout-no-such-bucket')
+    expect(() => make('')).toThrow(StoreError)
+    const nowhere = make('fanout-no-such-bucket')
     await expect(nowhere.put('k', 'x')).rejects.toThrow(
       /cannot write s3:\/\/fanout-no-such-bucket\/k/,
     )
