@@ -14,7 +14,7 @@ import { build } from 'esbuild'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const all = ['parallel', 'overhead', 'parquet']
 /** Scripts other benchmarks spawn: bundled too, never run on their own. */
-const helpers = ['plainLoop']
+const helpers = ['plainLoop', 'plainAtoms']
 const names = process.argv.slice(2).length ? process.argv.slice(2) : all
 for (const name of names) {
   if (!/^[a-z][a-zA-Z0-9-]*$/.test(name)) throw new Error(`not a benchmark name: ${name}`)
