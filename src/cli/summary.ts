@@ -21,6 +21,12 @@ export function topErrors(
   return [...seen.values()].sort((a, b) => b.count - a.count).slice(0, limit)
 }
 
+/** Where the molecules ran, for the summary. */
+function where(target: string, workers: number): string {
+  if (target !== 'local') return `on Lambda (${target})`
+  return workers === 1 ? 'in-process (1 worker)' : `on ${workers} worker threads`
+}
+
 /** The human summary printed after a run. */
 export function formatSummary(
   outcome: RunOutcome,
@@ -31,7 +37,7 @@ export function formatSummary(
   const seconds = outcome.wallMs / 1000
   const lines = [
     `fanout: job ${m.jobId} ${m.status}`,
-    `  atoms     ${s.atoms} (${s.atomsOk} ok, ${s.atomsFailed} failed) in ${s.molecules} molecules (${m.partition.scheme}) on ${extra.workers} worker${extra.workers === 1 ? '' : 's'}`,
+    `  atoms     ${s.atoms} (${s.atomsOk} ok, ${s.atomsFailed} failed) in ${s.molecules} molecules (${m.partition.scheme}) ${where(m.target, extra.workers)}`,
     `  wall      ${seconds.toFixed(2)} s (${Math.round(s.atoms / Math.max(seconds, 1e-9))} atoms/s; molecule median ${(s.moleculeMs.median / 1000).toFixed(2)} s, max ${(s.moleculeMs.max / 1000).toFixed(2)} s)`,
     `  result    ${outcome.resultLocation} (${s.rows} rows)`,
   ]
