@@ -28,6 +28,7 @@ export function fetchInvoker(connection: AwsFetchConnection, functionName: strin
       const code = awsErrorCode(
         body,
         res.status === 429 ? 'TooManyRequestsException' : `Http${res.status}`,
+        res.headers,
       )
       throw new AwsHttpError(
         code,

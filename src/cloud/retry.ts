@@ -63,7 +63,10 @@ export function isRetryableAwsError(error: unknown): boolean {
   if (status === 429 || (status !== undefined && status >= 500)) return true
   if (e.$retryable) return true
   if (e.name !== undefined && RETRYABLE_NAMES.has(e.name)) return true
-  return e.code !== undefined && RETRYABLE_CODES.has(e.code)
+  if (e.code !== undefined && RETRYABLE_CODES.has(e.code)) return true
+  // Node's fetch reports a dropped connection as `TypeError: fetch failed` with the socket error as its cause
+  const cause = (error as { cause?: unknown }).cause
+  return cause !== undefined && cause !== error && isRetryableAwsError(cause)
 }
 
 function positiveInteger(value: number, name: string): number {

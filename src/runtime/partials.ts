@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { TableBuilder } from '../core/table.js'
 import { errorsKey, partialKey } from '../store/layout.js'
 import { decodeTable, encodeTable, readParquetMetadata } from '../store/parquet.js'
@@ -35,13 +36,15 @@ export async function writePartial(
   jobId: string,
   result: MoleculeResult,
 ): Promise<boolean> {
-  const { moleculeId, attempt } = result.stats
+  const runId = randomBytes(4).toString('hex')
+  const stats = { ...result.stats, runId }
+  const { moleculeId, attempt } = stats
   if (result.errors.length > 0) {
     const table = errorsTable(result.errors, moleculeId, attempt)
-    await store.put(errorsKey(jobId, moleculeId, attempt), encodeTable(table))
+    await store.put(errorsKey(jobId, moleculeId, attempt, runId), encodeTable(table))
   }
   const bytes = encodeTable(result.table, {
-    metadata: { [STATS_METADATA_KEY]: JSON.stringify(result.stats) },
+    metadata: { [STATS_METADATA_KEY]: JSON.stringify(stats) },
   })
   return store.put(partialKey(jobId, moleculeId), bytes, { ifAbsent: true })
 }

@@ -102,7 +102,7 @@ export async function reduceJob(
   const errorParts = await pMap(
     partials.filter((p) => p.stats.atomsFailed > 0),
     async (p) => {
-      const key = errorsKey(jobId, p.stats.moleculeId, p.stats.attempt)
+      const key = errorsKey(jobId, p.stats.moleculeId, p.stats.attempt, p.stats.runId)
       const bytes = await store.get(key)
       if (bytes === undefined)
         throw new Error(

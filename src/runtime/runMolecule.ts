@@ -28,6 +28,8 @@ export interface MoleculeStats {
   atomsOk: number
   atomsFailed: number
   rows: number
+  /** Set when stored: tells apart two deliveries of the same attempt (names its errors file). */
+  runId?: string
 }
 
 /** What {@link runMolecule} returns. */

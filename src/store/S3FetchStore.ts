@@ -3,10 +3,11 @@ import { type AwsFetchConnection, AwsHttpError, awsErrorCode } from './awsFetch.
 import type { PutOptions, ResultStore } from './ResultStore.js'
 import type { S3ResultStoreOptions } from './S3ResultStore.js'
 import { checkKey, checkMaxKeys, contentType, normalizePrefix } from './s3Keys.js'
+import { encodeRfc3986 } from './sigv4.js'
 
-/** S3 keys are sent path-encoded, each segment on its own (slashes stay). */
+/** S3 keys are sent RFC 3986-encoded, each segment on its own (slashes stay), as they are signed. */
 function encodeKey(key: string): string {
-  return key.split('/').map(encodeURIComponent).join('/')
+  return key.split('/').map(encodeRfc3986).join('/')
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
@@ -107,12 +108,14 @@ export class S3FetchStore implements ResultStore {
     const keys: string[] = []
     let token: string | undefined
     do {
-      const query = new URLSearchParams({
-        'list-type': '2',
-        prefix: this.prefix + prefix,
-        'max-keys': String(this.maxKeys),
-      })
-      if (token) query.set('continuation-token', token)
+      // built by hand: URLSearchParams writes a space as '+', which S3 and SigV4 read differently
+      const params: [string, string][] = [
+        ['list-type', '2'],
+        ['max-keys', String(this.maxKeys)],
+        ['prefix', this.prefix + prefix],
+      ]
+      if (token) params.push(['continuation-token', token])
+      const query = params.map(([k, v]) => `${k}=${encodeRfc3986(v)}`).join('&')
       const res = await this.connection.client.fetch(`${this.base}/?${query}`, { method: 'GET' })
       if (!res.ok) throw await this.failure(res, 'list', prefix)
       const xml = await res.text()

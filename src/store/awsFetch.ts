@@ -8,6 +8,9 @@ import { type AwsCredentials, signRequest } from './sigv4.js'
  * over Node's built-in `fetch` almost nothing. Same endpoints, same requests.
  */
 
+/** One request may take this long before it is aborted (and retried). */
+const REQUEST_TIMEOUT_MS = 60_000
+
 /** A request as {@link SignedFetch.fetch} takes it. */
 export interface SignedRequestInit {
   method: string
@@ -42,17 +45,30 @@ export class SignedFetch {
       })
       // fetch sets Host itself, from the same URL that was signed
       delete headers.host
-      const res = await fetch(target, {
-        method: init.method,
-        headers,
-        ...(init.body !== undefined ? { body: init.body } : {}),
-      })
+      let res: Response
+      try {
+        res = await fetch(target, {
+          method: init.method,
+          headers,
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          ...(init.body !== undefined ? { body: init.body } : {}),
+        })
+      } catch (error) {
+        // a dropped or stale keep-alive connection, a timeout: sign again and retry
+        if (attempt >= this.retries) throw error
+        await this.backoff(attempt)
+        continue
+      }
       if ((res.status < 500 && res.status !== 429) || attempt >= this.retries) return res
       await res.arrayBuffer()
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.random() * this.initRetryMs * 2 ** attempt),
-      )
+      await this.backoff(attempt)
     }
+  }
+
+  private backoff(attempt: number): Promise<void> {
+    return new Promise((resolve) =>
+      setTimeout(resolve, Math.random() * this.initRetryMs * 2 ** attempt),
+    )
   }
 }
 

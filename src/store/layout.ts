@@ -95,7 +95,12 @@ export function errorsPrefix(jobId: string): string {
  * errorsKey('j1', 3, 2) // 'jobs/j1/errors/000003-2.parquet'
  * ```
  */
-export function errorsKey(jobId: string, moleculeId: number, attempt?: number): string {
+export function errorsKey(
+  jobId: string,
+  moleculeId: number,
+  attempt?: number,
+  runId?: string,
+): string {
   const base = `${errorsPrefix(jobId)}${moleculePart(moleculeId)}`
   if (attempt === undefined) return `${base}.parquet`
   if (!Number.isSafeInteger(attempt) || attempt < 0) {
@@ -103,7 +108,13 @@ export function errorsKey(jobId: string, moleculeId: number, attempt?: number): 
       `Expected the attempt to be an integer from 0 and up, got ${describeValue(attempt)}`,
     )
   }
-  return `${base}-${attempt}.parquet`
+  if (runId === undefined) return `${base}-${attempt}.parquet`
+  if (!/^[0-9a-f]{1,32}$/.test(runId)) {
+    throw new RangeError(`Expected the run id to be lowercase hex, got ${describeValue(runId)}`)
+  }
+  // the run id tells apart two deliveries of the same attempt: each writes its own errors
+  // file, and the partial that wins names the one that goes with it
+  return `${base}-${attempt}-${runId}.parquet`
 }
 
 /** `jobs/<jobId>/result.parquet`: the combined result. */
@@ -121,7 +132,7 @@ export function statsKey(jobId: string): string {
   return `${jobPrefix(jobId)}stats.json`
 }
 
-const MOLECULE_KEY = /^jobs\/[^/]+\/(?:partials|errors)\/(\d{6,})(?:-\d+)?\.parquet$/
+const MOLECULE_KEY = /^jobs\/[^/]+\/(?:partials|errors)\/(\d{6,})(?:-\d+(?:-[0-9a-f]+)?)?\.parquet$/
 
 /**
  * The molecule id in a partial or errors key, or `undefined` for any other key.

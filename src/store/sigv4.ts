@@ -33,7 +33,7 @@ const hmac = (key: Buffer | string, data: string): Buffer =>
   createHmac('sha256', key).update(data).digest()
 
 /** RFC 3986 percent-encoding, as SigV4 requires (encodeURIComponent leaves !'()* alone). */
-function encodeRfc3986(s: string): string {
+export function encodeRfc3986(s: string): string {
   return encodeURIComponent(s).replace(
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,

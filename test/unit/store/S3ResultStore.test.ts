@@ -107,6 +107,17 @@ describe.each(adapters)('%s', (_name, make) => {
     expect(store.describe('t/rw/a.bin')).toBe(`s3://${own}/t/rw/a.bin`)
   })
 
+  it("writes, reads and lists keys with spaces, unicode and RFC 3986 reserved characters (!'()*)", async () => {
+    // Prepare
+    const keys = ["t/odd/it's (1)!*.json", 't/odd/été ü+x.json']
+    // Act
+    for (const k of keys) await store.put(k, k)
+    // Assess
+    for (const k of keys) expect(new TextDecoder().decode(await store.get(k))).toBe(k)
+    expect(await store.list('t/odd/')).toEqual([...keys].sort())
+    expect(await store.list("t/odd/it's (")).toEqual([keys[0]])
+  })
+
   it('reads a missing key as undefined and tells whether keys exist', async () => {
     // Prepare
     await store.put('t/exists/here', 'x')

@@ -70,6 +70,13 @@ const cases: {
     sessionToken: 'FQoGZXIvYXdzEXAMPLETOKEN',
   },
   {
+    name: "an S3 GET of a key with RFC 3986 reserved characters (!'()*)",
+    method: 'GET',
+    url: 'https://my-bucket.s3.eu-west-1.amazonaws.com/jobs/it%27s%281%29%21%2A.json',
+    headers: {},
+    service: 's3',
+  },
+  {
     name: 'a Lambda Invoke of type Event with a JSON body',
     method: 'POST',
     url: 'https://lambda.eu-west-1.amazonaws.com/2015-03-31/functions/Fanout-Worker-1A2B/invocations',
