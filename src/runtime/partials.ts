@@ -66,10 +66,20 @@ export async function readPartial(store: ResultStore, jobId: string, moleculeId:
   return { table, stats: statsFromMetadata(metadata, store.describe(key)) }
 }
 
-/** Read only a partial's stats (its footer), not its rows. */
+/** How much of a partial's end is read first for its footer; a larger footer costs a second read. */
+const FOOTER_GUESS_BYTES = 64 * 1024
+
+/** Read only a partial's stats: a ranged read of its Parquet footer, not its rows. */
 export async function readPartialStats(store: ResultStore, jobId: string, moleculeId: number) {
   const key = partialKey(jobId, moleculeId)
-  const bytes = await store.get(key)
-  if (bytes === undefined) return undefined
-  return statsFromMetadata(await readParquetMetadata(bytes), store.describe(key))
+  let tail = await store.getTail(key, FOOTER_GUESS_BYTES)
+  if (tail === undefined) return undefined
+  if (tail.byteLength >= 8 && tail.byteLength === FOOTER_GUESS_BYTES) {
+    const footer = new DataView(tail.buffer, tail.byteOffset, tail.byteLength).getUint32(
+      tail.byteLength - 8,
+      true,
+    )
+    if (footer + 8 > tail.byteLength) tail = (await store.getTail(key, footer + 8)) ?? tail
+  }
+  return statsFromMetadata(await readParquetMetadata(tail), store.describe(key))
 }

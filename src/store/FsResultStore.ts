@@ -118,6 +118,27 @@ export class FsResultStore implements ResultStore {
     }
   }
 
+  /** The last `bytes` bytes of the file at `key`, or `undefined` when there is none. */
+  async getTail(key: string, bytes: number): Promise<Uint8Array | undefined> {
+    let handle: Awaited<ReturnType<typeof open>>
+    try {
+      handle = await open(this.path(key), 'r')
+    } catch (error) {
+      const code = errorCode(error)
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined
+      throw error
+    }
+    try {
+      const { size } = await handle.stat()
+      const length = Math.min(size, bytes)
+      const out = new Uint8Array(length)
+      await handle.read(out, 0, length, size - length)
+      return out
+    } finally {
+      await handle.close()
+    }
+  }
+
   /** Keys that start with `prefix` (`''` for all), sorted, temp files excluded. */
   async list(prefix: string): Promise<string[]> {
     checkKey(prefix, true)

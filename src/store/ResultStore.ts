@@ -15,6 +15,11 @@ export interface ResultStore {
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<boolean>
   /** Read the blob at `key`, or `undefined` when there is none. */
   get(key: string): Promise<Uint8Array | undefined>
+  /**
+   * The last `bytes` bytes of the blob at `key` (all of it when it is shorter),
+   * or `undefined` when there is none: a Parquet footer without the rows.
+   */
+  getTail(key: string, bytes: number): Promise<Uint8Array | undefined>
   /** Keys that start with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>
   /** True when a blob exists at `key`. */

@@ -94,6 +94,25 @@ export class S3FetchStore implements ResultStore {
     return new Uint8Array(await res.arrayBuffer())
   }
 
+  /** The last `bytes` bytes of the object at `key` (a suffix Range GET), or `undefined`. */
+  async getTail(key: string, bytes: number): Promise<Uint8Array | undefined> {
+    const res = await this.connection.client.fetch(this.url(key), {
+      method: 'GET',
+      headers: { Range: `bytes=-${bytes}` },
+    })
+    if (res.status === 404) {
+      await res.arrayBuffer()
+      return undefined
+    }
+    // an empty object has no suffix to give (416): it is all there is
+    if (res.status === 416) {
+      await res.arrayBuffer()
+      return this.get(key)
+    }
+    if (!res.ok) throw await this.failure(res, 'read', key)
+    return new Uint8Array(await res.arrayBuffer())
+  }
+
   /** True when an object exists at `key` (HEAD). */
   async exists(key: string): Promise<boolean> {
     const res = await this.connection.client.fetch(this.url(key), { method: 'HEAD' })

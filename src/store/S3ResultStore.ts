@@ -125,6 +125,28 @@ export class S3ResultStore implements ResultStore {
     }
   }
 
+  /** The last `bytes` bytes of the object at `key` (a suffix Range GET), or `undefined`. */
+  async getTail(key: string, bytes: number): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Range: `bytes=-${bytes}`,
+        }),
+      )
+      if (!out.Body) return new Uint8Array(0)
+      return await out.Body.transformToByteArray()
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      // an empty object has no suffix to give (416): it is all there is
+      if (status(error) === 416) return this.get(key)
+      throw new StoreError(`cannot read ${this.describe(key)}: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+  }
+
   /** Keys that start with `prefix` (`''` for all), sorted, every page followed. */
   async list(prefix: string): Promise<string[]> {
     checkKey(prefix, 'prefix')

@@ -118,6 +118,15 @@ describe.each(adapters)('%s', (_name, make) => {
     expect(await store.list("t/odd/it's (")).toEqual([keys[0]])
   })
 
+  it('reads the tail of an object (a suffix range), all of a shorter one, undefined for none', async () => {
+    // Prepare
+    await store.put('t/tail/k', '0123456789')
+    // Act / Assess
+    expect(new TextDecoder().decode(await store.getTail('t/tail/k', 4))).toBe('6789')
+    expect(new TextDecoder().decode(await store.getTail('t/tail/k', 100))).toBe('0123456789')
+    expect(await store.getTail('t/tail/missing', 4)).toBeUndefined()
+  })
+
   it('reads a missing key as undefined and tells whether keys exist', async () => {
     // Prepare
     await store.put('t/exists/here', 'x')
