@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AWS_PRICES, estimateCost, manifestCost, manifestCostUsd } from '../../../src/core/cost.js'
-import { createManifest } from '../../../src/core/manifest.js'
 import { markDone, markStarted } from '../../../src/core/schedule.js'
+import { testManifest } from '../../helpers/manifest.js'
 
 describe('AWS_PRICES', () => {
   it('holds the us-east-1 list prices', () => {
@@ -69,15 +69,9 @@ describe('manifestCost', () => {
   it("sums the attempts' billed durations and counts requests", () => {
     // Prepare: 2 molecules; molecule 0 done in 1 attempt (1000 ms, 1 failed atom);
     // molecule 1 on its 2nd attempt after a timeout (no billed figure)
-    let m = createManifest({
-      jobId: 'j',
-      jobName: 'j',
-      jobFile: 'j.ts',
+    let m = testManifest({
       target: 'aws',
-      bundle: { sha256: 'x', bytes: 1 },
-      params: {},
       numAtoms: 4,
-      scheme: 'linear',
       boundaries: [0, 2, 4],
       workers: 1,
     })

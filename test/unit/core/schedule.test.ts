@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { createManifest } from '../../../src/core/manifest.js'
 import {
   finalStatus,
   isFinished,
@@ -9,17 +8,12 @@ import {
   pendingDispatches,
   progressOf,
 } from '../../../src/core/schedule.js'
+import { testManifest } from '../../helpers/manifest.js'
 
 function manifest(maxAttempts = 2) {
-  return createManifest({
-    jobId: 'j',
-    jobName: 'j',
-    jobFile: 'j.ts',
+  return testManifest({
     target: 'local',
-    bundle: { sha256: 'x', bytes: 1 },
-    params: {},
     numAtoms: 10,
-    scheme: 'linear',
     boundaries: [0, 3, 5, 8, 10],
     workers: 2,
     maxAttempts,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createManifest, type Manifest } from '../../../src/core/manifest.js'
+import type { Manifest } from '../../../src/core/manifest.js'
 import {
   attemptFromReport,
   MAX_WAIT_SECONDS,
@@ -11,6 +11,7 @@ import {
   type TallySettings,
   tallyDecision,
 } from '../../../src/core/schedule.js'
+import { testManifest } from '../../helpers/manifest.js'
 
 const settings: TallySettings = {
   moleculeTimeoutMs: 1000,
@@ -22,15 +23,9 @@ const settings: TallySettings = {
 
 /** 10 atoms in molecules [0,3) [3,5) [5,8) [8,10), every molecule started at t=0 with attempt 1. */
 function running(maxAttempts = 2): Manifest {
-  const m = createManifest({
-    jobId: 'j',
-    jobName: 'j',
-    jobFile: 'j.ts',
+  const m = testManifest({
     target: 'aws',
-    bundle: { sha256: 'x', bytes: 1 },
-    params: {},
     numAtoms: 10,
-    scheme: 'linear',
     boundaries: [0, 3, 5, 8, 10],
     workers: 2,
     maxAttempts,
@@ -61,15 +56,9 @@ const none = new Map<number, PartialReport>()
 describe('markStartedMany', () => {
   it('starts many molecules in one pass, as markStarted does one by one', () => {
     // Prepare
-    const base = createManifest({
-      jobId: 'j',
-      jobName: 'j',
-      jobFile: 'j.ts',
+    const base = testManifest({
       target: 'aws',
-      bundle: { sha256: 'x', bytes: 1 },
-      params: {},
       numAtoms: 4,
-      scheme: 'linear',
       boundaries: [0, 2, 4],
       workers: 1,
       now: new Date(0),
@@ -308,15 +297,9 @@ describe('tallyDecision', () => {
 
   it('is done at once for a job without atoms', () => {
     // Prepare
-    const m = createManifest({
-      jobId: 'j',
-      jobName: 'j',
-      jobFile: 'j.ts',
+    const m = testManifest({
       target: 'aws',
-      bundle: { sha256: 'x', bytes: 1 },
-      params: {},
       numAtoms: 0,
-      scheme: 'linear',
       boundaries: [0],
       workers: 1,
     })
