@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn'
 import { build } from 'esbuild'
+import { readDeployment } from '../src/aws/client/deploy.js'
+import { clientConfig, connectionFor } from '../src/aws/connection.js'
+import { S3ResultStore, s3ClientFor } from '../src/aws/s3/S3ResultStore.js'
 import { freePort, startEmulator, stopEmulator } from '../src/emulator/index.js'
-import { readDeployment } from '../src/executors/cloud/deploy.js'
-import { clientConfig, connectionFor } from '../src/executors/cloud/target.js'
-import { S3ResultStore, s3ClientFor } from '../src/store/S3ResultStore.js'
 import { cores, median, repoRoot, round } from './cli.js'
 
 const molecules = Number(process.env.BENCH_MOLECULES ?? 1000)
@@ -50,7 +50,7 @@ function run(args: string[], env: Record<string, string>) {
 async function workerBundle() {
   const outfile = join(repoRoot, '.fanout', 'bench', 'worker-bundle.mjs')
   await build({
-    entryPoints: [join(repoRoot, 'functions', 'worker.ts')],
+    entryPoints: [join(repoRoot, 'functions', 'workerHandler.ts')],
     outfile,
     bundle: true,
     minify: true,

@@ -65,7 +65,7 @@ export interface FanoutFunctionProps {
  * @example
  * ```ts
  * const worker = new FanoutFunction(this, 'Worker', {
- *   entry: join(functionsDir, 'worker.ts'),
+ *   entry: join(functionsDir, 'workerHandler.ts'),
  *   memorySize: 1769,
  *   timeout: Duration.seconds(900),
  *   environment: { FANOUT_BUCKET: bucket.bucketName },

@@ -53,7 +53,7 @@ export interface FanoutStackProps extends StackProps {
   readonly stateMachineLogging?: boolean
   /** The directory esbuild runs in; `functionsDir` and `package-lock.json` must be under it. @default the repository root */
   readonly projectRoot?: string
-  /** Where `plan.ts`, `worker.ts`, `tally.ts` and `reduce.ts` are. @default `<repository root>/functions` */
+  /** Where `planHandler.ts`, `workerHandler.ts`, `tallyHandler.ts` and `reduceHandler.ts` are. @default `<repository root>/functions` */
   readonly functionsDir?: string
 }
 
@@ -119,7 +119,7 @@ export class FanoutStack extends Stack {
 
     const fn = (name: string, memorySize: number, timeout: Duration, env: Record<string, string>) =>
       new FanoutFunction(this, name, {
-        entry: join(functionsDir, `${name.toLowerCase()}.ts`),
+        entry: join(functionsDir, `${name.toLowerCase()}Handler.ts`),
         projectRoot,
         memorySize,
         timeout,

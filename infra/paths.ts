@@ -4,5 +4,5 @@ import { fileURLToPath } from 'node:url'
 /** The repository root: the directory that holds `package.json`, `package-lock.json` and `functions/`. */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
-/** Where the Lambda handlers live (`functions/<name>.ts`, each exporting `handler`). */
+/** Where the Lambda handlers live (`functions/<name>Handler.ts`, each exporting `handler`). */
 export const DEFAULT_FUNCTIONS_DIR = join(REPO_ROOT, 'functions')

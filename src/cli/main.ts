@@ -1,10 +1,15 @@
 import { Command, CommanderError, Option } from 'commander'
 import { FanoutError, UsageError } from '../core/errors.js'
 import { RunInterruptedError } from '../executors/local/LocalExecutor.js'
-import { deployCommand, emulatorCommand, logsCommand, statusCommand } from './commands/cloud.js'
-import { planCommand } from './commands/plan.js'
-import { EXIT, runCommand } from './commands/run.js'
-import { parseRunOptions } from './options.js'
+import {
+  deployCommand,
+  emulatorCommand,
+  logsCommand,
+  statusCommand,
+} from './commands/cloudCommands.js'
+import { planCommand } from './commands/planCommand.js'
+import { EXIT, runCommand } from './commands/runCommand.js'
+import { parseRunOptions } from './flags.js'
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { cloudSettingsSchema } from './cloudSettings.js'
+import { cloudSettingsSchema } from '../contracts/settings.js'
 
 /** One execution of a molecule. Later parts (retries, speculative copies) add attempts. */
 export const attemptSchema = z

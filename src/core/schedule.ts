@@ -1,4 +1,4 @@
-import type { CloudSettings } from './cloudSettings.js'
+import type { CloudSettings } from '../contracts/settings.js'
 import { manifestCostUsd } from './cost.js'
 import type { Attempt, Manifest, MoleculeState } from './manifest.js'
 

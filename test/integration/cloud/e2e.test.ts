@@ -7,12 +7,12 @@
 import { join } from 'node:path'
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DeployedStack } from '../../../src/aws/client/deploy.js'
+import { readDeployment } from '../../../src/aws/client/deploy.js'
+import { S3ResultStore, s3ClientFor } from '../../../src/aws/s3/S3ResultStore.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/index.js'
-import type { DeployedStack } from '../../../src/executors/cloud/deploy.js'
-import { readDeployment } from '../../../src/executors/cloud/deploy.js'
 import { partialKey, resultKey } from '../../../src/store/layout.js'
 import { decodeTable } from '../../../src/store/parquet.js'
-import { S3ResultStore, s3ClientFor } from '../../../src/store/S3ResultStore.js'
 import {
   columnOf,
   fixtureJob,

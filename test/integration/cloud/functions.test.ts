@@ -5,27 +5,27 @@ import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/cli
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BundleCache } from '../../../src/cloud/bundleCache.js'
-import { BundleIntegrityError } from '../../../src/cloud/errors.js'
-import { parseJobParams } from '../../../src/cloud/events.js'
-import { fetchInvoker } from '../../../src/cloud/fetchInvoker.js'
-import { bundleKeyOf, type DispatchRecord, dispatchKey } from '../../../src/cloud/keys.js'
-import { loadManifest } from '../../../src/cloud/manifestStore.js'
-import { planCloud } from '../../../src/cloud/plan.js'
-import { reduceCloud } from '../../../src/cloud/reduce.js'
-import { tallyCloud } from '../../../src/cloud/tally.js'
-import { runWorker } from '../../../src/cloud/worker.js'
-import type { PlanEvent, TallyResult, WorkerEvent } from '../../../src/core/cloudEvents.js'
-import { cloudSettingsSchema } from '../../../src/core/cloudSettings.js'
+import { BundleIntegrityError } from '../../../src/aws/errors.js'
+import { fetchInvoker } from '../../../src/aws/lambda/fetchInvoker.js'
+import { bundleKeyOf, type DispatchRecord, dispatchKey } from '../../../src/aws/lambda/keys.js'
+import { planCloud } from '../../../src/aws/lambda/planStep.js'
+import { reduceCloud } from '../../../src/aws/lambda/reduceStep.js'
+import { tallyCloud } from '../../../src/aws/lambda/tallyStep.js'
+import { runWorker } from '../../../src/aws/lambda/workerStep.js'
+import { S3ResultStore, s3ClientFor } from '../../../src/aws/s3/S3ResultStore.js'
+import { awsFetchConnection } from '../../../src/aws/signedFetch.js'
+import type { PlanEvent, TallyResult, WorkerEvent } from '../../../src/contracts/events.js'
+import { parseJobParams } from '../../../src/contracts/parse.js'
+import { cloudSettingsSchema } from '../../../src/contracts/settings.js'
 import type { Job } from '../../../src/core/job.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/Emulator.js'
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
 import { bundleJob, type JobBundle } from '../../../src/runtime/bundle.js'
+import { BundleCache } from '../../../src/runtime/bundleCache.js'
 import { runMolecule } from '../../../src/runtime/runMolecule.js'
-import { awsFetchConnection } from '../../../src/store/awsFetch.js'
 import { errorsTableKey, partialsPrefix, resultKey } from '../../../src/store/layout.js'
+import { loadManifest } from '../../../src/store/manifests.js'
 import { decodeTable, tableToRows } from '../../../src/store/parquet.js'
-import { S3ResultStore, s3ClientFor } from '../../../src/store/S3ResultStore.js'
 import { createLambdaRole } from '../../helpers/emulator.js'
 import { createZip } from '../../helpers/zip.js'
 
@@ -35,7 +35,7 @@ import { createZip } from '../../helpers/zip.js'
 const region = 'us-east-1'
 const bucket = 'fanout-cloud-it'
 const workerFunction = 'fanout-worker-it'
-const fixture = join(import.meta.dirname, 'fixtures', 'squares.ts')
+const fixture = join(import.meta.dirname, '../../fixtures/jobs/squares.ts')
 
 let dir: string
 let stateDir: string
@@ -47,10 +47,10 @@ let bundles: BundleCache
 let bundle: JobBundle
 let job: Job
 
-/** The worker function's deployment package: functions/worker.ts bundled, @aws-sdk left to the runtime. */
+/** The worker function's deployment package: functions/workerHandler.ts bundled, @aws-sdk left to the runtime. */
 async function workerZip(): Promise<Buffer> {
   const out = await build({
-    entryPoints: [join(import.meta.dirname, '../../../functions/worker.ts')],
+    entryPoints: [join(import.meta.dirname, '../../../functions/workerHandler.ts')],
     bundle: true,
     minify: true,
     keepNames: true,

@@ -1,0 +1,225 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn'
+import type { PlanEvent } from '../../contracts/events.js'
+import type { CloudSettings } from '../../contracts/settings.js'
+import { FanoutError } from '../../core/errors.js'
+import type { Manifest } from '../../core/manifest.js'
+import { progressOf } from '../../core/schedule.js'
+import type { ColumnTable } from '../../core/table.js'
+import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../../executors/Executor.js'
+import { RunInterruptedError } from '../../executors/local/LocalExecutor.js'
+import type { RunStats } from '../../runtime/reduce.js'
+import { errorsTableKey, manifestKey, resultKey, statsKey, summaryKey } from '../../store/layout.js'
+import { decodeTable } from '../../store/parquet.js'
+import type { ResultStore } from '../../store/ResultStore.js'
+import { clientConfig, type TargetConnection } from '../connection.js'
+import type { DeployedStack } from './deploy.js'
+
+/** Options of the {@link CloudExecutor}. */
+export interface CloudExecutorOptions {
+  connection: TargetConnection
+  deployed: DeployedStack
+  /** The S3 result store over the stack's bucket. */
+  store: ResultStore
+  /** Molecule-count hint (molecules default to workers × 4). @default 64 */
+  workers?: number
+  molecules?: number
+  atomsPerMolecule?: number
+  /** Cloud settings other than the bundle (poll interval, caps, deadline...). */
+  settings?: Partial<Omit<CloudSettings, 'bundleKey' | 'sha256'>>
+  /** @default 3 */
+  maxAttempts?: number
+  /** How often the CLI polls the execution and the manifest. @default 500 */
+  pollMs?: number
+}
+
+/** The state machine's execution ended without success. */
+export class ExecutionFailedError extends FanoutError {
+  readonly status: string
+  readonly error: string | undefined
+  constructor(status: string, error: string | undefined, cause: string | undefined) {
+    super(
+      `the job's execution ${status.toLowerCase()}${error ? `: ${error}` : ''}${cause ? ` (${cause})` : ''}`,
+    )
+    this.status = status
+    this.error = error
+  }
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}
+
+/**
+ * Runs a job on the deployed stack: uploads the bundle content-addressed,
+ * starts an execution named after the job id, follows its progress through
+ * the manifest the tally keeps, and downloads the result. The same class
+ * serves `localstack` and `aws`: only the connection differs.
+ */
+export class CloudExecutor implements Executor {
+  readonly target: 'localstack' | 'aws'
+  private readonly sfn: SFNClient
+
+  constructor(private readonly options: CloudExecutorOptions) {
+    this.target = options.connection.target
+    this.sfn = new SFNClient({ ...clientConfig(options.connection), maxAttempts: 5 })
+  }
+
+  /** The state machine input for a planned job. */
+  planEvent(plan: ExecutePlan): PlanEvent {
+    const m = plan.manifest
+    const o = this.options
+    return {
+      jobId: m.jobId,
+      jobName: m.jobName,
+      jobFile: m.jobFile,
+      params: m.params,
+      partition: {
+        scheme: m.partition.scheme,
+        workers: o.workers ?? 64,
+        ...(o.molecules ? { molecules: o.molecules } : {}),
+        ...(o.atomsPerMolecule ? { atomsPerMolecule: o.atomsPerMolecule } : {}),
+      },
+      maxAttempts: o.maxAttempts ?? 3,
+      cloud: {
+        bundleKey: `bundles/${plan.bundle.sha256}.mjs`,
+        sha256: plan.bundle.sha256,
+        dispatchConcurrency: 128,
+        moleculeTimeoutMs: 15 * 60 * 1000 + 30_000,
+        pollSeconds: 2,
+        failureTolerance: 1,
+        memoryMb: 1769,
+        architecture: 'arm64',
+        ...o.settings,
+      },
+    }
+  }
+
+  async run(plan: ExecutePlan, options: ExecuteOptions = {}): Promise<RunOutcome> {
+    const started = performance.now()
+    const { store, deployed } = this.options
+    const jobId = plan.manifest.jobId
+    const event = this.planEvent(plan)
+    // content-addressed: an unchanged job uploads nothing new
+    await store.put(event.cloud.bundleKey, plan.bundle.code, { ifAbsent: true })
+    const { executionArn } = await this.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deployed.stateMachineArn,
+        name: jobId,
+        input: JSON.stringify(event),
+      }),
+    )
+    if (!executionArn) throw new FanoutError('StartExecution returned no execution ARN')
+    const description = await this.follow(executionArn, jobId, started, options)
+    const reduceStarted = performance.now()
+    if (description.status !== 'SUCCEEDED') {
+      throw new ExecutionFailedError(
+        description.status ?? 'UNKNOWN',
+        description.error,
+        description.cause,
+      )
+    }
+    const outcome = await downloadOutcome(store, jobId)
+    return {
+      ...outcome,
+      wallMs: performance.now() - started,
+      phases: { moleculesMs: reduceStarted - started, reduceMs: performance.now() - reduceStarted },
+    }
+  }
+
+  /** Poll the execution until it ends, emitting progress from the manifest as the tally updates it. */
+  private async follow(
+    executionArn: string,
+    jobId: string,
+    started: number,
+    options: ExecuteOptions,
+  ): Promise<DescribeExecutionCommandOutput> {
+    const pollMs = this.options.pollMs ?? 500
+    let lastDone = -1
+    for (;;) {
+      if (options.signal?.aborted) {
+        await this.sfn.send(
+          new StopExecutionCommand({ executionArn, cause: 'interrupted from the fanout CLI' }),
+        )
+        throw new RunInterruptedError(
+          'run interrupted; the execution was stopped (partials written so far are kept)',
+        )
+      }
+      const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn }))
+      const manifest = await readCloudManifest(this.options.store, jobId)
+      if (manifest && options.onProgress) {
+        const p = progressOf(manifest)
+        const done = p.moleculesDone + p.moleculesFailed
+        if (done !== lastDone) {
+          lastDone = done
+          options.onProgress({
+            ...p,
+            elapsedMs: performance.now() - started,
+            moleculeId: -1,
+            kind: 'molecule-done',
+          })
+        }
+      }
+      if (d.status && TERMINAL.has(d.status)) return d
+      await sleep(pollMs, options.signal)
+    }
+  }
+}
+
+/** The manifest of a job in a store, if it exists yet. */
+export async function readCloudManifest(
+  store: ResultStore,
+  jobId: string,
+): Promise<Manifest | undefined> {
+  const bytes = await store.get(manifestKey(jobId))
+  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as Manifest) : undefined
+}
+
+/** Download what the reduce function left: result, errors, stats, summary and manifest. */
+export async function downloadOutcome(
+  store: ResultStore,
+  jobId: string,
+): Promise<Omit<RunOutcome, 'wallMs' | 'phases'>> {
+  const text = async (key: string) => {
+    const bytes = await store.get(key)
+    return bytes ? new TextDecoder().decode(bytes) : undefined
+  }
+  const resultBytes = await store.get(resultKey(jobId))
+  if (!resultBytes)
+    throw new FanoutError(`the job succeeded but ${store.describe(resultKey(jobId))} is missing`)
+  const result = (await decodeTable(resultBytes)).table
+  const errorsBytes = await store.get(errorsTableKey(jobId))
+  const errors: ColumnTable = errorsBytes
+    ? (await decodeTable(errorsBytes)).table
+    : { numRows: 0, columns: [{ name: 'atom', type: 'int32', values: new Int32Array(0) }] }
+  const stats = JSON.parse((await text(statsKey(jobId))) ?? 'null') as RunStats
+  const summaryText = await text(summaryKey(jobId))
+  const manifest = await readCloudManifest(store, jobId)
+  if (!manifest) throw new FanoutError(`the manifest of job ${jobId} is missing`)
+  return {
+    result,
+    errors,
+    stats,
+    summary: summaryText === undefined ? undefined : (JSON.parse(summaryText) as unknown),
+    manifest,
+    resultLocation: store.describe(resultKey(jobId)),
+    errorsLocation: errorsBytes ? store.describe(errorsTableKey(jobId)) : undefined,
+  }
+}

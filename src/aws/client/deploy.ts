@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { FanoutError, UsageError } from '../../core/errors.js'
+import { packageRoot } from '../../runtime/packageRoot.js'
+import type { CloudTarget, TargetConnection } from '../connection.js'
+
+/** What `fanout deploy` records for later commands, in `<root>/targets/<target>.json`. */
+export interface DeployedStack {
+  target: CloudTarget
+  stackName: string
+  region: string
+  endpoint: string | undefined
+  bucket: string
+  stateMachineArn: string
+  workerFunction: string
+  /** Every function's name, for `fanout logs`. */
+  functions: Record<'plan' | 'worker' | 'tally' | 'reduce', string>
+  deployedAt: string
+}
+
+/** Options of {@link deployStack}. */
+export interface DeployOptions {
+  /** fanout's working directory. */
+  root: string
+  /** @default 'Fanout' */
+  stackName?: string
+  /** Extra CDK context (`workerMemoryMb`, `workerTimeoutSeconds`, `retentionDays`). */
+  context?: Record<string, string>
+  /** Where the CDK CLI's output lines go. */
+  log?: (line: string) => void
+  signal?: AbortSignal
+}
+
+function targetFile(root: string, target: CloudTarget): string {
+  return join(resolve(root), 'targets', `${target}.json`)
+}
+
+/** The deployment recorded by the last `fanout deploy --target <target>`. */
+export function readDeployment(root: string, target: CloudTarget): DeployedStack {
+  const file = targetFile(root, target)
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as DeployedStack
+  } catch {
+    throw new UsageError(
+      `no fanout stack is recorded for --target ${target} (${file} is missing). Run \`fanout deploy --target ${target}\` first.`,
+    )
+  }
+}
+
+/** Run the AWS CDK CLI (the project's own aws-cdk) with the target's environment. */
+function cdk(
+  args: readonly string[],
+  connection: TargetConnection,
+  options: DeployOptions,
+): Promise<void> {
+  const bin = join(packageRoot(), 'node_modules', 'aws-cdk', 'bin', 'cdk')
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: packageRoot(),
+      env: { ...process.env, ...connection.env, CDK_DISABLE_VERSION_CHECK: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      signal: options.signal,
+    })
+    let tail = ''
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8')
+      tail = (tail + text).slice(-4000)
+      for (const line of text.split('\n')) if (line.trim()) options.log?.(line)
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      if (code === 0) resolveRun()
+      else reject(new FanoutError(`cdk ${args[0]} failed (exit ${code}):\n${tail.trim()}`))
+    })
+  })
+}
+
+/**
+ * Deploy fanout's stack to a target with the AWS CDK (bootstrap, then deploy),
+ * and record its outputs in `<root>/targets/<target>.json` for `run`, `status`
+ * and `logs`. Against an emulator it deploys with `--method=direct` and the
+ * `emulator` context (no bootstrap-version rule), as EMULATION.md requires.
+ */
+export async function deployStack(
+  connection: TargetConnection,
+  options: DeployOptions,
+): Promise<DeployedStack> {
+  const root = resolve(options.root)
+  const stackName = options.stackName ?? 'Fanout'
+  const local = connection.target === 'localstack'
+  const cdkOut = join(root, 'cdk.out')
+  const outputsFile = join(root, 'targets', `${connection.target}.outputs.json`)
+  mkdirSync(join(root, 'targets'), { recursive: true })
+  const context = { stackName, ...(local ? { emulator: 'true' } : {}), ...options.context }
+  const contextArgs = Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`])
+  await cdk(['bootstrap', '--output', cdkOut, ...contextArgs], connection, options)
+  await cdk(
+    [
+      'deploy',
+      stackName,
+      '--require-approval',
+      'never',
+      '--output',
+      cdkOut,
+      '--outputs-file',
+      outputsFile,
+      ...(local ? ['--method=direct'] : []),
+      ...contextArgs,
+    ],
+    connection,
+    options,
+  )
+  const outputs = (
+    JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>
+  )[stackName]
+  const need = (key: string) => {
+    const value = outputs?.[key]
+    if (!value)
+      throw new FanoutError(
+        `the deployed stack ${stackName} has no output ${key}; redeploy with this version of fanout`,
+      )
+    return value
+  }
+  const deployed: DeployedStack = {
+    target: connection.target,
+    stackName,
+    region: connection.region,
+    endpoint: connection.endpoint,
+    bucket: need('BucketName'),
+    stateMachineArn: need('StateMachineArn'),
+    workerFunction: need('WorkerFunctionName'),
+    functions: {
+      plan: need('PlanFunctionName'),
+      worker: need('WorkerFunctionName'),
+      tally: need('TallyFunctionName'),
+      reduce: need('ReduceFunctionName'),
+    },
+    deployedAt: new Date().toISOString(),
+  }
+  const file = targetFile(root, connection.target)
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(deployed, null, 2)}\n`)
+  renameSync(`${file}.tmp`, file)
+  return deployed
+}

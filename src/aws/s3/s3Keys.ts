@@ -1,0 +1,43 @@
+import { describeValue, StoreError } from '../../core/errors.js'
+
+/** Key rules and content types shared by both S3 adapters of the store port. */
+
+/** A store key (or prefix) as S3 takes it: a string not starting with `/`. */
+export function checkKey(key: string, what = 'key'): string {
+  if (typeof key !== 'string' || (what === 'key' && key === '') || key.startsWith('/')) {
+    throw new StoreError(
+      `Expected a store ${what} that does not start with "/", like "jobs/<jobId>/result.parquet", got ${describeValue(key)}`,
+    )
+  }
+  return key
+}
+
+/** `''`, or the prefix with a trailing `/`. */
+export function normalizePrefix(prefix: string): string {
+  checkKey(prefix, 'prefix')
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`
+}
+
+/** ListObjectsV2's page size: 1 to 1000. */
+export function checkMaxKeys(maxKeys: number): number {
+  if (!Number.isInteger(maxKeys) || maxKeys < 1 || maxKeys > 1000) {
+    throw new RangeError(
+      `Expected maxKeys to be an integer from 1 to 1000, got ${describeValue(maxKeys)}`,
+    )
+  }
+  return maxKeys
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json',
+  parquet: 'application/vnd.apache.parquet',
+  mjs: 'text/javascript',
+  js: 'text/javascript',
+  csv: 'text/csv',
+  jsonl: 'application/jsonl',
+}
+
+export function contentType(key: string): string {
+  const dot = key.lastIndexOf('.')
+  return (dot >= 0 && CONTENT_TYPES[key.slice(dot + 1)]) || 'application/octet-stream'
+}
