@@ -1,16 +1,4 @@
-import { FanoutError, UsageError } from '../core/errors.js'
-
-/** A Lambda event that does not match its schema. The message lists every issue by path. */
-export class EventValidationError extends UsageError {
-  /** Kept literal, so that minified bundles report it too (Lambda's errorType, a Catch). */
-  override readonly name = 'EventValidationError'
-  /** The function whose event it is: plan, worker, tally or reduce. */
-  readonly functionName: string
-  constructor(functionName: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.functionName = functionName
-  }
-}
+import { FanoutError } from '../core/errors.js'
 
 /** A job bundle whose bytes do not hash to the sha256 its key names, or whose key names another. */
 export class BundleIntegrityError extends FanoutError {
@@ -51,13 +39,15 @@ export class DispatchError extends FanoutError {
   }
 }
 
-/** The job's manifest is missing or does not match its schema. */
-export class ManifestError extends FanoutError {
-  /** Kept literal, so that minified bundles report it too (Lambda's errorType, a Catch). */
-  override readonly name = 'ManifestError'
-  readonly jobId: string
-  constructor(jobId: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.jobId = jobId
+/** The state machine's execution ended without success. */
+export class ExecutionFailedError extends FanoutError {
+  readonly status: string
+  readonly error: string | undefined
+  constructor(status: string, error: string | undefined, cause: string | undefined) {
+    super(
+      `the job's execution ${status.toLowerCase()}${error ? `: ${error}` : ''}${cause ? ` (${cause})` : ''}`,
+    )
+    this.status = status
+    this.error = error
   }
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { describeValue, UsageError } from '../core/errors.js'
+import { PARTITION_SCHEMES } from '../core/types.js'
 import type { PlanRequest } from '../runner/planJob.js'
 
 const positiveInt = (flag: string) =>
@@ -24,9 +25,9 @@ export const runOptionsSchema = z
     molecules: positiveInt('--molecules').optional(),
     atomsPerMolecule: positiveInt('--atoms-per-molecule').optional(),
     partition: z
-      .enum(['linear', 'nested', 'nested-upper', 'weighted'], {
+      .enum(PARTITION_SCHEMES, {
         error: (issue) =>
-          `--partition must be one of linear, nested, nested-upper, weighted; got ${JSON.stringify(issue.input)}`,
+          `--partition must be one of ${PARTITION_SCHEMES.join(', ')}; got ${JSON.stringify(issue.input)}`,
       })
       .default('linear'),
     out: z.string().optional(),

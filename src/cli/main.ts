@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
-import { FanoutError, UsageError } from '../core/errors.js'
-import { RunInterruptedError } from '../executors/local/LocalExecutor.js'
+import { FanoutError, RunInterruptedError, UsageError } from '../core/errors.js'
+import { PARTITION_SCHEMES } from '../core/types.js'
 import {
   deployCommand,
   emulatorCommand,
@@ -27,7 +27,7 @@ function addRunFlags(cmd: Command): Command {
     .option('--atoms-per-molecule <k>', 'cut molecules of at most k atoms instead')
     .addOption(
       new Option('--partition <scheme>', 'how to cut atoms into molecules')
-        .choices(['linear', 'nested', 'nested-upper', 'weighted'])
+        .choices(PARTITION_SCHEMES)
         .default('linear'),
     )
     .addOption(

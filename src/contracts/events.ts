@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { PARTITION_SCHEMES } from '../core/types.js'
 import { cloudSettingsSchema } from './settings.js'
 
 /**
@@ -12,7 +13,7 @@ const positiveInt = z.number().int().min(1)
 /** How the plan function should cut atoms into molecules (same options as the local CLI). */
 export const partitionRequestSchema = z
   .object({
-    scheme: z.enum(['linear', 'nested', 'nested-upper', 'weighted']).default('linear'),
+    scheme: z.enum(PARTITION_SCHEMES).default('linear'),
     /** Molecule count hint: molecules default to `workers × 4`. */
     workers: positiveInt.default(64),
     molecules: positiveInt.optional(),
@@ -77,3 +78,10 @@ export const tallyResultSchema = z
   })
   .strict()
 export type TallyResult = z.infer<typeof tallyResultSchema>
+
+/**
+ * The tally's and the reduce's event: the plan's `{ jobId, waitSeconds }`, or
+ * the previous tally's whole result, as a state machine passes it on.
+ */
+export const jobStepEventSchema = z.union([jobRefSchema, tallyResultSchema])
+export type JobStepEvent = z.infer<typeof jobStepEventSchema>

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { firstIssue } from '../core/zodIssues.js'
 
 /** The environment of fanout's Lambda functions, as the stack sets it. */
 export const functionEnvSchema = z.object({
@@ -39,10 +40,9 @@ export function readFunctionEnv(
 ): FunctionEnv {
   const parsed = functionEnvSchema.safeParse(env)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const name = String(issue?.path[0] ?? 'the environment')
+    const { path: name, message } = firstIssue(parsed.error, 'the environment')
     throw new TypeError(
-      `environment variable ${name} is ${env[name] === undefined ? 'not set' : `invalid (${issue?.message})`}; the fanout stack sets it on every function`,
+      `environment variable ${name} is ${env[name] === undefined ? 'not set' : `invalid (${message})`}; the fanout stack sets it on every function`,
     )
   }
   for (const name of needs) {

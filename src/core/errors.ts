@@ -54,6 +54,38 @@ export class MoleculeFailedError extends FanoutError {
 /** The result store holds something that contradicts the request (an existing job id, a corrupt file). */
 export class StoreError extends FanoutError {}
 
+/** A job's manifest is missing, not JSON, or not a fanout manifest of this job. */
+export class ManifestError extends StoreError {
+  /** Kept literal, so that minified bundles report it too (Lambda's errorType, a Catch). */
+  override readonly name = 'ManifestError'
+  readonly jobId: string
+  constructor(jobId: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.jobId = jobId
+  }
+}
+
+/** A partial that is missing, unreadable, or whose rows do not match its molecule. */
+export class PartialError extends StoreError {
+  /** Kept literal, so that minified bundles report it too (Lambda's errorType, a Catch). */
+  override readonly name = 'PartialError'
+  /** Where the partial is (a path or an s3:// URL). */
+  readonly location: string
+  constructor(location: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.location = location
+  }
+}
+
+/** The job's `reduce` threw, or the partials cannot be combined; the job fails. */
+export class ReduceFailedError extends FanoutError {
+  /** Kept literal, so that minified bundles report it too (Lambda's errorType, a Catch). */
+  override readonly name = 'ReduceFailedError'
+}
+
+/** A run stopped by its AbortSignal (Ctrl-C); partials written so far are kept. */
+export class RunInterruptedError extends FanoutError {}
+
 /** Describe a value for an error message: `0 (number)`, `"x" (string)`, `null`. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null'

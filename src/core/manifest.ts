@@ -1,5 +1,8 @@
 import { z } from 'zod'
 import { cloudSettingsSchema } from '../contracts/settings.js'
+import { ManifestError } from './errors.js'
+import { PARTITION_SCHEMES } from './types.js'
+import { firstIssue } from './zodIssues.js'
 
 /** One execution of a molecule. Later parts (retries, speculative copies) add attempts. */
 export const attemptSchema = z
@@ -50,7 +53,7 @@ export const manifestSchema = z
     numAtoms: z.number().int().min(0),
     partition: z
       .object({
-        scheme: z.enum(['linear', 'nested', 'nested-upper', 'weighted']),
+        scheme: z.enum(PARTITION_SCHEMES),
         boundaries: z.array(z.number().int()),
       })
       .strict(),
@@ -113,4 +116,55 @@ export function createManifest(init: ManifestInit): Manifest {
     options: { workers: init.workers, maxAttempts: init.maxAttempts ?? 2 },
     molecules,
   }
+}
+
+/**
+ * Read a manifest from its JSON text, checked against {@link manifestSchema}:
+ * the one way fanout reads a manifest.
+ *
+ * @param where - where the text came from (a path or an s3:// URL), for messages
+ * @param jobId - the job it must belong to, when known
+ * @throws {@link ManifestError} naming the file and, for a schema mismatch, the field
+ * @example
+ * ```ts
+ * const m = decodeManifest(await readFile(path), path, 'sweep-1')
+ * ```
+ */
+export function decodeManifest(text: Uint8Array | string, where: string, jobId?: string): Manifest {
+  const id = jobId ?? '(unknown)'
+  const raw = typeof text === 'string' ? text : new TextDecoder().decode(text)
+  let json: unknown
+  try {
+    json = JSON.parse(raw)
+  } catch (error) {
+    const truncated = raw.trimStart().startsWith('{') && !raw.trimEnd().endsWith('}')
+    throw new ManifestError(
+      id,
+      `${where} is ${truncated ? 'truncated' : 'not JSON'} (${(error as Error).message}): it is not a readable fanout manifest. fanout writes manifests atomically, so another program wrote or cut this file; restore it or start the job under a new id.`,
+      { cause: error },
+    )
+  }
+  const parsed = manifestSchema.safeParse(json)
+  if (!parsed.success) {
+    const { path, message } = firstIssue(parsed.error, '(manifest)')
+    const more =
+      parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : ''
+    throw new ManifestError(
+      id,
+      `${where} is not a fanout manifest of this version: field ${path}: ${message}${more}`,
+      { cause: parsed.error },
+    )
+  }
+  if (jobId !== undefined && parsed.data.jobId !== jobId) {
+    throw new ManifestError(
+      jobId,
+      `${where} is the manifest of job ${parsed.data.jobId}, not of job ${jobId}: the file was copied or moved from another job`,
+    )
+  }
+  return parsed.data
+}
+
+/** A manifest as the JSON text fanout stores (pretty, with a final newline). */
+export function encodeManifest(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`
 }

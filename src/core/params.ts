@@ -1,5 +1,7 @@
 import type { z } from 'zod'
 import { UsageError } from './errors.js'
+import type { Job } from './job.js'
+import { formatIssues } from './zodIssues.js'
 
 /** The zod type name under wrappers like default/optional/nullable. */
 function baseType(schema: z.ZodType): string {
@@ -88,15 +90,28 @@ export function parseParams(args: readonly string[], schema: z.ZodType | undefin
     }
     raw[key] = coerce(key, arg.slice(eq + 1), shape?.[key])
   }
+  return validateParams(schema, raw)
+}
+
+/**
+ * Validate params with a job's schema (`{}` without one), as `fanout run`,
+ * the plan, the worker and the reduce each do, so all of them see the same values.
+ *
+ * @throws {@link UsageError} listing every issue by path
+ */
+export function validateParams(schema: z.ZodType | undefined, params: unknown): unknown {
   if (!schema) return {}
-  const parsed = schema.safeParse(raw)
+  const parsed = schema.safeParse(params ?? {})
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `  ${i.path.length ? i.path.join('.') : '(params)'}: ${i.message}`)
-      .join('\n')
     throw new UsageError(
-      `the job's params do not validate:\n${issues}\nFix them with --param key=value.`,
+      `the job's params do not validate:\n${formatIssues(parsed.error, '(params)')}\nFix them with --param key=value.`,
+      { cause: parsed.error },
     )
   }
   return parsed.data
+}
+
+/** {@link validateParams} with the schema of `job`. */
+export function parseJobParams(job: Job, params: unknown): unknown {
+  return validateParams(job.params, params)
 }

@@ -23,5 +23,11 @@ export interface Molecule {
   readonly end: number
 }
 
-/** The partition schemes fanout knows. */
-export type PartitionScheme = 'linear' | 'nested' | 'nested-upper' | 'weighted'
+/**
+ * The partition schemes fanout knows, in the order messages list them: the one
+ * list every flag, schema and event takes its choices from.
+ */
+export const PARTITION_SCHEMES = ['linear', 'nested', 'nested-upper', 'weighted'] as const
+
+/** A partition scheme: one of {@link PARTITION_SCHEMES}. */
+export type PartitionScheme = (typeof PARTITION_SCHEMES)[number]

@@ -1,5 +1,5 @@
 import { describeValue, PartitionError } from './errors.js'
-import { ATOMS_HINT, expectCount, linParts, MOLECULES_HINT } from './partition.js'
+import { ATOMS_HINT, expectCount, linParts, MOLECULES_HINT } from './parts.js'
 
 /** Index of the last boundary `e` in `[lo, hi]` with `prefix[e] <= limit` (prefix is non-decreasing). */
 function lastAtMost(prefix: Float64Array, lo: number, hi: number, limit: number): number {

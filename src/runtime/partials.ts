@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { PartialError } from '../core/errors.js'
 import { TableBuilder } from '../core/table.js'
 import { errorsKey, partialKey } from '../store/layout.js'
 import { decodeTable, encodeTable, readParquetMetadata } from '../store/parquet.js'
@@ -53,8 +54,17 @@ export async function writePartial(
 export function statsFromMetadata(metadata: Record<string, string>, where: string): MoleculeStats {
   const raw = metadata[STATS_METADATA_KEY]
   if (raw === undefined)
-    throw new Error(`${where} is not a fanout partial (no ${STATS_METADATA_KEY} metadata)`)
-  return JSON.parse(raw) as MoleculeStats
+    throw new PartialError(
+      where,
+      `${where} is not a fanout partial (no ${STATS_METADATA_KEY} metadata)`,
+    )
+  try {
+    return JSON.parse(raw) as MoleculeStats
+  } catch (error) {
+    throw new PartialError(where, `${where} holds unreadable ${STATS_METADATA_KEY} metadata`, {
+      cause: error,
+    })
+  }
 }
 
 /** Read a stored partial: its rows and stats. */

@@ -1,5 +1,5 @@
 import pMap from 'p-map'
-import { FanoutError } from '../core/errors.js'
+import { PartialError, ReduceFailedError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
 import type { Manifest } from '../core/manifest.js'
 import { type ColumnTable, TableBuilder } from '../core/table.js'
@@ -89,8 +89,10 @@ export async function reduceJob(
     async (m) => {
       const partial = await readPartial(store, jobId, m.id)
       if (partial === undefined) {
-        throw new Error(
-          `partial of molecule ${m.id} is missing: ${store.describe(partialKey(jobId, m.id))}`,
+        const where = store.describe(partialKey(jobId, m.id))
+        throw new PartialError(
+          where,
+          `partial of molecule ${m.id} is missing: ${where} (the manifest says the molecule is done)`,
         )
       }
       return partial
@@ -105,8 +107,9 @@ export async function reduceJob(
       const key = errorsKey(jobId, p.stats.moleculeId, p.stats.attempt, p.stats.runId)
       const bytes = await store.get(key)
       if (bytes === undefined)
-        throw new Error(
-          `errors of molecule ${p.stats.moleculeId} are missing: ${store.describe(key)}`,
+        throw new PartialError(
+          store.describe(key),
+          `errors of molecule ${p.stats.moleculeId} are missing: ${store.describe(key)} (its partial names them)`,
         )
       return (await decodeTable(bytes)).table
     },
@@ -169,9 +172,6 @@ export async function reduceJob(
     errorsLocation,
   }
 }
-
-/** The job's `reduce` threw, or the partials cannot be combined; the job fails. */
-export class ReduceFailedError extends FanoutError {}
 
 /**
  * Every field must keep one type across molecules. Name the field, the two

@@ -8,6 +8,10 @@
  * jobs/<jobId>/result.parquet
  * jobs/<jobId>/errors.parquet
  * jobs/<jobId>/stats.json
+ * jobs/<jobId>/summary.json                     what the job's reduce returned (cloud runs)
+ * jobs/<jobId>/dispatch.json                    plan's dispatch timing (cloud runs)
+ * jobs/<jobId>/crashes/000000-1.json            a worker attempt that threw before storing its partial
+ * bundles/<sha256>.mjs                          the job bundle, content-addressed
  * ```
  *
  * Molecule ids are zero-padded to 6 digits so that keys sort in molecule
@@ -152,4 +156,39 @@ export function moleculeIdFromKey(key: string): number | undefined {
 /** `jobs/<jobId>/summary.json`: what the job's `reduce` returned (cloud runs). */
 export function summaryKey(jobId: string): string {
   return `${jobPrefix(jobId)}summary.json`
+}
+
+/** `bundles/<sha256>.mjs`: where a job bundle is stored, by the sha256 of its bytes. */
+export function bundleKeyOf(sha256: string): string {
+  return `bundles/${sha256}.mjs`
+}
+
+/** `jobs/<jobId>/dispatch.json`: when plan invoked the molecules ({@link DispatchRecord}). */
+export function dispatchKey(jobId: string): string {
+  return `${jobPrefix(jobId)}dispatch.json`
+}
+
+/** `jobs/<jobId>/crashes/`: list it to see attempts that crashed. */
+export function crashesPrefix(jobId: string): string {
+  return `${jobPrefix(jobId)}crashes/`
+}
+
+/**
+ * `jobs/<jobId>/crashes/<moleculeId, 6 digits>-<attempt>.json`.
+ *
+ * @example
+ * ```ts
+ * crashKey('j1', 3, 2) // 'jobs/j1/crashes/000003-2.json'
+ * ```
+ */
+export function crashKey(jobId: string, moleculeId: number, attempt: number): string {
+  return `${crashesPrefix(jobId)}${String(moleculeId).padStart(MOLECULE_ID_DIGITS, '0')}-${attempt}.json`
+}
+
+const CRASH_KEY = /^jobs\/[^/]+\/crashes\/(\d{6,})-(\d+)\.json$/
+
+/** The molecule id and attempt of a crash key, or `undefined` for any other key. */
+export function crashFromKey(key: string): { moleculeId: number; attempt: number } | undefined {
+  const match = CRASH_KEY.exec(key)
+  return match ? { moleculeId: Number(match[1]), attempt: Number(match[2]) } : undefined
 }

@@ -14,7 +14,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Manifest } from '../../src/core/manifest.js'
+import { decodeManifest, type Manifest } from '../../src/core/manifest.js'
 import type { ColumnTable } from '../../src/core/table.js'
 import { decodeTable } from '../../src/store/parquet.js'
 
@@ -253,5 +253,6 @@ export function plainTable(table: ColumnTable): {
 
 /** A job's manifest. */
 export function readManifest(cwd: string, jobId: string): Manifest {
-  return JSON.parse(readFileSync(join(jobDir(cwd, jobId), 'manifest.json'), 'utf8')) as Manifest
+  const path = join(jobDir(cwd, jobId), 'manifest.json')
+  return decodeManifest(readFileSync(path), path, jobId)
 }

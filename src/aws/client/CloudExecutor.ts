@@ -7,17 +7,17 @@ import {
 } from '@aws-sdk/client-sfn'
 import type { PlanEvent } from '../../contracts/events.js'
 import type { CloudSettings } from '../../contracts/settings.js'
-import { FanoutError } from '../../core/errors.js'
-import type { Manifest } from '../../core/manifest.js'
+import { FanoutError, RunInterruptedError } from '../../core/errors.js'
 import { progressOf } from '../../core/schedule.js'
 import type { ColumnTable } from '../../core/table.js'
 import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../../executors/Executor.js'
-import { RunInterruptedError } from '../../executors/local/LocalExecutor.js'
 import type { RunStats } from '../../runtime/reduce.js'
-import { errorsTableKey, manifestKey, resultKey, statsKey, summaryKey } from '../../store/layout.js'
+import { errorsTableKey, resultKey, statsKey, summaryKey } from '../../store/layout.js'
+import { readManifest } from '../../store/manifests.js'
 import { decodeTable } from '../../store/parquet.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import { clientConfig, type TargetConnection } from '../connection.js'
+import { ExecutionFailedError } from '../errors.js'
 import type { DeployedStack } from './deploy.js'
 
 /** Options of the {@link CloudExecutor}. */
@@ -36,19 +36,6 @@ export interface CloudExecutorOptions {
   maxAttempts?: number
   /** How often the CLI polls the execution and the manifest. @default 500 */
   pollMs?: number
-}
-
-/** The state machine's execution ended without success. */
-export class ExecutionFailedError extends FanoutError {
-  readonly status: string
-  readonly error: string | undefined
-  constructor(status: string, error: string | undefined, cause: string | undefined) {
-    super(
-      `the job's execution ${status.toLowerCase()}${error ? `: ${error}` : ''}${cause ? ` (${cause})` : ''}`,
-    )
-    this.status = status
-    this.error = error
-  }
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])
@@ -163,7 +150,7 @@ export class CloudExecutor implements Executor {
         )
       }
       const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn }))
-      const manifest = await readCloudManifest(this.options.store, jobId)
+      const manifest = await readManifest(this.options.store, jobId)
       if (manifest && options.onProgress) {
         const p = progressOf(manifest)
         const done = p.moleculesDone + p.moleculesFailed
@@ -181,15 +168,6 @@ export class CloudExecutor implements Executor {
       await sleep(pollMs, options.signal)
     }
   }
-}
-
-/** The manifest of a job in a store, if it exists yet. */
-export async function readCloudManifest(
-  store: ResultStore,
-  jobId: string,
-): Promise<Manifest | undefined> {
-  const bytes = await store.get(manifestKey(jobId))
-  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as Manifest) : undefined
 }
 
 /** Download what the reduce function left: result, errors, stats, summary and manifest. */
@@ -211,7 +189,7 @@ export async function downloadOutcome(
     : { numRows: 0, columns: [{ name: 'atom', type: 'int32', values: new Int32Array(0) }] }
   const stats = JSON.parse((await text(statsKey(jobId))) ?? 'null') as RunStats
   const summaryText = await text(summaryKey(jobId))
-  const manifest = await readCloudManifest(store, jobId)
+  const manifest = await readManifest(store, jobId)
   if (!manifest) throw new FanoutError(`the manifest of job ${jobId} is missing`)
   return {
     result,

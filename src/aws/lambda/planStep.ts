@@ -1,20 +1,17 @@
 import type { JobRef, PlanEvent } from '../../contracts/events.js'
-import { parseJobParams } from '../../contracts/parse.js'
+import type { DispatchRecord } from '../../contracts/records.js'
 import { StoreError, UsageError } from '../../core/errors.js'
-import type { Job } from '../../core/job.js'
 import { createManifest, type Manifest } from '../../core/manifest.js'
-import { partition } from '../../core/partition.js'
+import { parseJobParams } from '../../core/params.js'
 import { markCrashed, markStartedMany, pendingDispatches } from '../../core/schedule.js'
-import { interpolateCosts, sampleIndices } from '../../core/weightedParts.js'
+import { cutMolecules } from '../../runtime/atomCosts.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
-import { prepare } from '../../runtime/runMolecule.js'
-import { manifestKey, validateJobId } from '../../store/layout.js'
-import { loadManifest, saveManifest } from '../../store/manifests.js'
+import { bundleKeyOf, dispatchKey, manifestKey, validateJobId } from '../../store/layout.js'
+import { claimManifest, loadManifest, saveManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import type { RetryOptions } from '../retry.js'
 import { dispatchMolecules, workerEventFor } from './dispatch.js'
 import type { WorkerInvoker } from './invoke.js'
-import { bundleKeyOf, type DispatchRecord, dispatchKey } from './keys.js'
 
 /** What {@link planCloud} needs from its surroundings. */
 export interface PlanDeps {
@@ -31,43 +28,18 @@ export interface PlanDeps {
   costSample?: number
 }
 
-/** Per-atom costs for `weighted`: the job's `cost`, or atoms timed on a sample (as the local plan does). */
-async function atomCosts(job: Job, params: unknown, numAtoms: number, sample: number) {
-  const { source, state } = await prepare(job, params).promise
-  const costs = new Float64Array(numAtoms)
-  if (job.cost) {
-    for (let i = 0; i < numAtoms; i++) {
-      const c = job.cost(source.at(i), i)
-      if (!Number.isFinite(c) || c < 0) {
-        throw new UsageError(`cost(atom ${i}) returned ${c}; a cost must be a finite number ≥ 0`)
-      }
-      costs[i] = c
-    }
-    return costs
-  }
-  const samples: { index: number; cost: number }[] = []
-  for (const index of sampleIndices(numAtoms, sample)) {
-    const t0 = performance.now()
-    try {
-      await job.run(source.at(index), { index, moleculeId: -1, attempt: 0, params, state })
-    } catch {
-      // a failing atom still tells how long it took
-    }
-    samples.push({ index, cost: performance.now() - t0 })
-  }
-  return interpolateCosts(numAtoms, samples)
-}
-
 async function newManifest(event: PlanEvent, deps: PlanDeps, now: number): Promise<Manifest> {
   const { job, bytes } = await deps.loadBundle(event.cloud.bundleKey, event.cloud.sha256)
   const params = parseJobParams(job, event.params)
   const numAtoms = job.atoms(params).count
   const { scheme, workers, molecules, atomsPerMolecule } = event.partition
-  const costs =
-    scheme === 'weighted' && numAtoms > 0
-      ? await atomCosts(job, params, numAtoms, deps.costSample ?? 32)
-      : undefined
-  const boundaries = partition({ numAtoms, scheme, workers, molecules, atomsPerMolecule, costs })
+  const { boundaries } = await cutMolecules(job, params, numAtoms, {
+    scheme,
+    workers,
+    molecules,
+    atomsPerMolecule,
+    costSample: deps.costSample,
+  })
   const manifest = createManifest({
     jobId: event.jobId,
     jobName: event.jobName,
@@ -118,11 +90,7 @@ export async function planCloud(event: PlanEvent, deps: PlanDeps): Promise<JobRe
     manifest = await loadManifest(store, event.jobId)
   } else {
     manifest = await newManifest(event, deps, planStartedAt)
-    const created = await store.put(
-      manifestKey(event.jobId),
-      `${JSON.stringify(manifest, null, 2)}\n`,
-      { ifAbsent: true },
-    )
+    const created = await claimManifest(store, manifest)
     if (!created) manifest = await loadManifest(store, event.jobId)
   }
   if (manifest.bundle.sha256 !== cloud.sha256 || manifest.jobName !== event.jobName) {

@@ -1,11 +1,11 @@
-import { parseJobParams } from '../../contracts/parse.js'
+import { ManifestError } from '../../core/errors.js'
+import { parseJobParams } from '../../core/params.js'
 import { finalStatus } from '../../core/schedule.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
 import { reduceJob } from '../../runtime/reduce.js'
 import { summaryKey } from '../../store/layout.js'
 import { loadManifest, saveManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
-import { ManifestError } from '../errors.js'
 
 /** What {@link reduceCloud} needs from its surroundings. */
 export interface ReduceDeps {

@@ -1,5 +1,7 @@
 import pMap from 'p-map'
 import type { TallyResult } from '../../contracts/events.js'
+import type { CrashRecord } from '../../contracts/records.js'
+import { ManifestError } from '../../core/errors.js'
 import type { Manifest } from '../../core/manifest.js'
 import {
   type CrashReport,
@@ -8,15 +10,17 @@ import {
   tallyDecision,
 } from '../../core/schedule.js'
 import { readPartialStats } from '../../runtime/partials.js'
-import { moleculeIdFromKey, partialsPrefix } from '../../store/layout.js'
+import {
+  crashesPrefix,
+  crashFromKey,
+  moleculeIdFromKey,
+  partialsPrefix,
+} from '../../store/layout.js'
 import { loadManifest, saveManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
-import { ManifestError } from '../errors.js'
 import type { RetryOptions } from '../retry.js'
 import { dispatchMolecules, workerEventFor } from './dispatch.js'
 import type { WorkerInvoker } from './invoke.js'
-import { crashesPrefix, crashFromKey } from './keys.js'
-import type { CrashRecord } from './workerStep.js'
 
 /** What {@link tallyCloud} needs from its surroundings. */
 export interface TallyDeps {

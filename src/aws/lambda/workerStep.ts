@@ -1,11 +1,11 @@
 import type { WorkerEvent } from '../../contracts/events.js'
-import { parseJobParams } from '../../contracts/parse.js'
+import type { CrashRecord } from '../../contracts/records.js'
+import { parseJobParams } from '../../core/params.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
 import { writePartial } from '../../runtime/partials.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
-import { partialKey } from '../../store/layout.js'
+import { crashKey, partialKey } from '../../store/layout.js'
 import type { ResultStore } from '../../store/ResultStore.js'
-import { crashKey } from './keys.js'
 
 /** What {@link runWorker} needs from its surroundings. */
 export interface WorkerDeps {
@@ -30,14 +30,6 @@ export interface WorkerOutcome {
   stats?: MoleculeStats
   /** Time to fetch and import the bundle in this invocation (0 when the container had it), ms. */
   loadMs: number
-}
-
-/** What a crash record (`jobs/<jobId>/crashes/...`) holds. */
-export interface CrashRecord {
-  moleculeId: number
-  attempt: number
-  error: string
-  at: number
 }
 
 /**

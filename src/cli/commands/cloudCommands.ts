@@ -4,9 +4,9 @@ import { type CloudTarget, clientConfig, connectionFor } from '../../aws/connect
 import { UsageError } from '../../core/errors.js'
 import type { Manifest } from '../../core/manifest.js'
 import { progressOf } from '../../core/schedule.js'
-import { readManifest } from '../../executors/local/LocalExecutor.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
 import { validateJobId } from '../../store/layout.js'
+import { readManifest } from '../../store/manifests.js'
 
 const FUNCTIONS = ['plan', 'worker', 'tally', 'reduce'] as const
 
@@ -75,12 +75,11 @@ async function findJob(jobId: string, root: string, target: string | undefined) 
     }
     const connection = connectionFor(t, process.env)
     const { S3ResultStore, s3ClientFor } = await import('../../aws/s3/S3ResultStore.js')
-    const { readCloudManifest } = await import('../../aws/client/CloudExecutor.js')
     const store = new S3ResultStore(
       s3ClientFor({ endpoint: connection.endpoint, region: connection.region }),
       deployed.bucket,
     )
-    const manifest = await readCloudManifest(store, jobId)
+    const manifest = await readManifest(store, jobId)
     if (manifest) return { target: t, manifest, deployed, connection }
   }
   throw new UsageError(

@@ -5,7 +5,8 @@ import type { Executor, RunOutcome } from '../../executors/Executor.js'
 import { LocalExecutor } from '../../executors/local/LocalExecutor.js'
 import { newJobId, planJob } from '../../runner/planJob.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
-import { jobPrefix, manifestKey, validateJobId } from '../../store/layout.js'
+import { jobPrefix, validateJobId } from '../../store/layout.js'
+import { claimManifest } from '../../store/manifests.js'
 import { writeOutput } from '../../store/output.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import { planRequestOf, type RunOptions } from '../flags.js'
@@ -109,9 +110,7 @@ async function runWith(
   })
   if (options.target === 'local') {
     // claim the id: of two runs racing for it, exactly one writes the first manifest
-    const claimed = await store.put(manifestKey(jobId), `${JSON.stringify(manifest, null, 2)}\n`, {
-      ifAbsent: true,
-    })
+    const claimed = await claimManifest(store, manifest)
     if (!claimed) throw jobIdTaken(store, jobId)
   }
   const reporter = options.progress ? createProgressReporter(process.stderr) : undefined

@@ -1,5 +1,5 @@
 import type { Piscina } from 'piscina'
-import { FanoutError } from '../../core/errors.js'
+import { FanoutError, RunInterruptedError } from '../../core/errors.js'
 import type { JobStatus, Manifest } from '../../core/manifest.js'
 import {
   type Dispatch,
@@ -17,8 +17,8 @@ import { writePartial } from '../../runtime/partials.js'
 import { reduceJob } from '../../runtime/reduce.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
 import type { FsResultStore } from '../../store/FsResultStore.js'
-import { jobPrefix, manifestKey } from '../../store/layout.js'
-import type { ResultStore } from '../../store/ResultStore.js'
+import { jobPrefix } from '../../store/layout.js'
+import { saveManifest } from '../../store/manifests.js'
 import type {
   ExecuteOptions,
   ExecutePlan,
@@ -44,9 +44,6 @@ type FinishMolecule = (
   d: Dispatch,
   outcome: { stats: MoleculeStats } | { error: unknown },
 ) => Promise<void>
-
-/** The interruption of a run by its AbortSignal. */
-export class RunInterruptedError extends FanoutError {}
 
 /**
  * Runs molecules on this machine's worker threads (piscina), or in-process
@@ -112,7 +109,7 @@ export class LocalExecutor implements Executor {
       const now = Date.now()
       if (!force && now - lastSave < MANIFEST_SAVE_INTERVAL_MS) return
       lastSave = now
-      await store.put(manifestKey(manifest.jobId), `${JSON.stringify(manifest, null, 2)}\n`)
+      await saveManifest(store, manifest)
     }
     await save(true)
 
@@ -278,14 +275,4 @@ function withStatus(manifest: Manifest, status: JobStatus): Manifest {
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RunInterruptedError('run interrupted')
-}
-
-/** Read the manifest of a job from a store, if any. */
-export async function readManifest(
-  store: ResultStore,
-  jobId: string,
-): Promise<Manifest | undefined> {
-  const bytes = await store.get(manifestKey(jobId))
-  if (bytes === undefined) return undefined
-  return JSON.parse(new TextDecoder().decode(bytes)) as Manifest
 }

@@ -7,7 +7,6 @@ import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BundleIntegrityError } from '../../../src/aws/errors.js'
 import { fetchInvoker } from '../../../src/aws/lambda/fetchInvoker.js'
-import { bundleKeyOf, type DispatchRecord, dispatchKey } from '../../../src/aws/lambda/keys.js'
 import { planCloud } from '../../../src/aws/lambda/planStep.js'
 import { reduceCloud } from '../../../src/aws/lambda/reduceStep.js'
 import { tallyCloud } from '../../../src/aws/lambda/tallyStep.js'
@@ -15,15 +14,22 @@ import { runWorker } from '../../../src/aws/lambda/workerStep.js'
 import { S3ResultStore, s3ClientFor } from '../../../src/aws/s3/S3ResultStore.js'
 import { awsFetchConnection } from '../../../src/aws/signedFetch.js'
 import type { PlanEvent, TallyResult, WorkerEvent } from '../../../src/contracts/events.js'
-import { parseJobParams } from '../../../src/contracts/parse.js'
+import type { DispatchRecord } from '../../../src/contracts/records.js'
 import { cloudSettingsSchema } from '../../../src/contracts/settings.js'
 import type { Job } from '../../../src/core/job.js'
+import { parseJobParams } from '../../../src/core/params.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/Emulator.js'
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
 import { bundleJob, type JobBundle } from '../../../src/runtime/bundle.js'
 import { BundleCache } from '../../../src/runtime/bundleCache.js'
 import { runMolecule } from '../../../src/runtime/runMolecule.js'
-import { errorsTableKey, partialsPrefix, resultKey } from '../../../src/store/layout.js'
+import {
+  bundleKeyOf,
+  dispatchKey,
+  errorsTableKey,
+  partialsPrefix,
+  resultKey,
+} from '../../../src/store/layout.js'
 import { loadManifest } from '../../../src/store/manifests.js'
 import { decodeTable, tableToRows } from '../../../src/store/parquet.js'
 import { createLambdaRole } from '../../helpers/emulator.js'

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { EventValidationError } from '../../../src/aws/errors.js'
-import { bundleKeyOf, crashFromKey, crashKey, dispatchKey } from '../../../src/aws/lambda/keys.js'
 import { logKeysOf } from '../../../src/aws/lambda/logKeys.js'
-import { workerEventSchema } from '../../../src/contracts/events.js'
+import { EventValidationError } from '../../../src/contracts/errors.js'
+import { jobStepEventSchema, workerEventSchema } from '../../../src/contracts/events.js'
 import { readFunctionEnv } from '../../../src/contracts/functionEnv.js'
-import { jobStepEventSchema, parseEvent, parseJobParams } from '../../../src/contracts/parse.js'
+import { parseEvent } from '../../../src/contracts/parse.js'
 import { UsageError } from '../../../src/core/errors.js'
+import { parseJobParams } from '../../../src/core/params.js'
 import { defineJob, range, z } from '../../../src/index.js'
+import { bundleKeyOf, crashFromKey, crashKey, dispatchKey } from '../../../src/store/layout.js'
 
 const sha = 'a'.repeat(64)
 const worker = {

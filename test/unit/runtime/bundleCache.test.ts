@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BundleIntegrityError, BundleMissingError } from '../../../src/aws/errors.js'
-import { bundleKeyOf } from '../../../src/aws/lambda/keys.js'
 import { bundleJob, type JobBundle } from '../../../src/runtime/bundle.js'
 import { BundleCache, sha256Hex } from '../../../src/runtime/bundleCache.js'
 import { FsResultStore } from '../../../src/store/FsResultStore.js'
+import { bundleKeyOf } from '../../../src/store/layout.js'
 
 const fixture = join(import.meta.dirname, '../../fixtures/jobs/squares.ts')
 let dir: string

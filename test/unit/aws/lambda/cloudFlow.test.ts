@@ -2,21 +2,27 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bundleKeyOf, type DispatchRecord, dispatchKey } from '../../../../src/aws/lambda/keys.js'
 import { planCloud } from '../../../../src/aws/lambda/planStep.js'
 import { reduceCloud } from '../../../../src/aws/lambda/reduceStep.js'
 import { tallyCloud } from '../../../../src/aws/lambda/tallyStep.js'
 import { runWorker } from '../../../../src/aws/lambda/workerStep.js'
 import type { PlanEvent, WorkerEvent } from '../../../../src/contracts/events.js'
-import { parseJobParams } from '../../../../src/contracts/parse.js'
+import type { DispatchRecord } from '../../../../src/contracts/records.js'
 import { cloudSettingsSchema } from '../../../../src/contracts/settings.js'
 import { StoreError, UsageError } from '../../../../src/core/errors.js'
 import type { Job } from '../../../../src/core/job.js'
+import { parseJobParams } from '../../../../src/core/params.js'
 import { bundleJob, type JobBundle } from '../../../../src/runtime/bundle.js'
 import { BundleCache } from '../../../../src/runtime/bundleCache.js'
 import { runMolecule } from '../../../../src/runtime/runMolecule.js'
 import { FsResultStore } from '../../../../src/store/FsResultStore.js'
-import { errorsTableKey, resultKey, summaryKey } from '../../../../src/store/layout.js'
+import {
+  bundleKeyOf,
+  dispatchKey,
+  errorsTableKey,
+  resultKey,
+  summaryKey,
+} from '../../../../src/store/layout.js'
 import { loadManifest } from '../../../../src/store/manifests.js'
 import { decodeTable, tableToRows } from '../../../../src/store/parquet.js'
 

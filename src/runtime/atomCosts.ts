@@ -1,0 +1,167 @@
+import {
+  type CostSamplePoint,
+  costsFromSample,
+  preferLinearUnlessBetter,
+} from '../core/costModel.js'
+import { UsageError } from '../core/errors.js'
+import type { Job } from '../core/job.js'
+import { partition, resolveMoleculeCount } from '../core/partition.js'
+import type { PartitionScheme } from '../core/types.js'
+import { sampleIndices } from '../core/weightedParts.js'
+import { prepare } from './runMolecule.js'
+
+/** Each sample point runs consecutive atoms until this long has passed... */
+const POINT_MS = 2
+/** ...or this many atoms ran. */
+const POINT_MAX_ATOMS = 64
+/** The whole sampling stops after this long; costs come from what was timed. @default */
+const DEFAULT_BUDGET_MS = 5000
+/** Sample points when the caller names none. */
+export const DEFAULT_COST_SAMPLE = 32
+
+/** Where a weighted cut's costs came from. */
+export type CostSource = 'cost function' | 'measured sample' | 'measured sample (uniform)'
+
+/** Options of {@link atomCosts}. */
+export interface AtomCostOptions {
+  /** Sample points, spread over the whole atom range. @default 32 */
+  sample?: number
+  /** Time budget of the whole sampling, ms. @default 5000 */
+  budgetMs?: number
+}
+
+/** What {@link atomCosts} measured. */
+export interface AtomCosts {
+  costs: Float64Array
+  source: CostSource
+}
+
+async function timePoint(
+  job: Job,
+  ctx: { params: unknown; state: unknown; at: (i: number) => unknown },
+  index: number,
+  numAtoms: number,
+): Promise<number> {
+  const t0 = performance.now()
+  let count = 0
+  for (let i = index; i < numAtoms && count < POINT_MAX_ATOMS; i++) {
+    try {
+      await job.run(ctx.at(i), {
+        index: i,
+        moleculeId: -1,
+        attempt: 0,
+        params: ctx.params,
+        state: ctx.state,
+      })
+    } catch {
+      // a failing atom still tells how long it took
+    }
+    count++
+    if (performance.now() - t0 >= POINT_MS) break
+  }
+  return (performance.now() - t0) / count
+}
+
+/**
+ * Per-atom costs for `--partition weighted`: the job's `cost(atom, index)`
+ * when it has one, else atoms timed on a sample spread over the whole range.
+ * The one sampler of the local plan and the plan Lambda:
+ * - each point times a run of consecutive atoms (≥ 2 ms or 64 atoms), so
+ *   microsecond atoms are not lost in timer noise;
+ * - the points are visited once untimed first (the job's code is compiled
+ *   and its caches filled, as in a warm worker), then timed in two passes,
+ *   the second in reverse order;
+ * - {@link costsFromSample} keeps each point's faster timing and calls the
+ *   atoms uniform when their spread is within the noise.
+ *
+ * @throws {@link UsageError} when `cost` returns something that is not a finite number ≥ 0
+ */
+export async function atomCosts(
+  job: Job,
+  params: unknown,
+  numAtoms: number,
+  options: AtomCostOptions = {},
+): Promise<AtomCosts> {
+  const { source, state } = await prepare(job, params).promise
+  if (job.cost) {
+    const costs = new Float64Array(numAtoms)
+    for (let i = 0; i < numAtoms; i++) {
+      const c = job.cost(source.at(i), i)
+      if (typeof c !== 'number' || !Number.isFinite(c) || c < 0) {
+        throw new UsageError(`cost(atom ${i}) returned ${c}; a cost must be a finite number ≥ 0`)
+      }
+      costs[i] = c
+    }
+    return { costs, source: 'cost function' }
+  }
+  const ctx = { params, state, at: (i: number) => source.at(i) }
+  const indices = sampleIndices(numAtoms, options.sample ?? DEFAULT_COST_SAMPLE)
+  const budget = options.budgetMs ?? DEFAULT_BUDGET_MS
+  const started = performance.now()
+  const deadline = started + budget
+  // untimed: compile the job's code and fill its caches, as in a warm worker
+  for (const index of indices) {
+    await timePoint(job, ctx, index, numAtoms)
+    if (performance.now() > started + budget / 3) break
+  }
+  const first = new Map<number, number>()
+  for (const index of indices) {
+    first.set(index, await timePoint(job, ctx, index, numAtoms))
+    if (performance.now() > deadline) break
+  }
+  const points: CostSamplePoint[] = []
+  for (const index of [...first.keys()].reverse()) {
+    const second =
+      performance.now() > deadline ? undefined : await timePoint(job, ctx, index, numAtoms)
+    const a = first.get(index) as number
+    points.push({ index, first: a, second: second ?? a })
+  }
+  const sampled = costsFromSample(numAtoms, points)
+  return {
+    costs: sampled.costs,
+    source: sampled.uniform ? 'measured sample (uniform)' : 'measured sample',
+  }
+}
+
+/** How to cut a job's atoms (the flags of `fanout run` and `fanout plan`, or a plan event). */
+export interface CutRequest {
+  scheme: PartitionScheme
+  workers: number
+  molecules?: number | undefined
+  atomsPerMolecule?: number | undefined
+  /** Sample points for `weighted` without `cost`. @default 32 */
+  costSample?: number | undefined
+}
+
+/**
+ * The molecule boundaries of a job: {@link partition} with the request's
+ * scheme; for `weighted`, with {@link atomCosts}. A weighted cut from
+ * measured costs is kept only when it beats the linear cut by more than the
+ * sampling can get wrong ({@link preferLinearUnlessBetter}), so it never
+ * balances worse than `linear` on atoms of equal cost.
+ */
+export async function cutMolecules(
+  job: Job,
+  params: unknown,
+  numAtoms: number,
+  request: CutRequest,
+): Promise<{ boundaries: number[]; costSource?: CostSource }> {
+  const options = {
+    numAtoms,
+    scheme: request.scheme,
+    workers: request.workers,
+    molecules: request.molecules,
+    atomsPerMolecule: request.atomsPerMolecule,
+  }
+  if (request.scheme !== 'weighted' || numAtoms === 0) return { boundaries: partition(options) }
+  const count = resolveMoleculeCount(options)
+  const { costs, source } = await atomCosts(job, params, numAtoms, {
+    ...(request.costSample ? { sample: request.costSample } : {}),
+  })
+  const weighted = partition({ ...options, costs })
+  if (source === 'cost function') return { boundaries: weighted, costSource: source }
+  return {
+    boundaries: preferLinearUnlessBetter(costs, weighted, count).boundaries,
+    costSource: source,
+  }
+}
