@@ -1,8 +1,7 @@
-import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 import { describeValue, UsageError } from '../core/errors.js'
 import { PARTITION_SCHEMES } from '../core/types.js'
-import type { PlanRequest } from '../runner/planJob.js'
+import { TARGETS } from '../runner/options.js'
 
 const positiveInt = (flag: string) =>
   z.preprocess(
@@ -18,10 +17,10 @@ const positiveInt = (flag: string) =>
   ) as unknown as z.ZodType<number>
 
 /** The flags `fanout run` and `fanout plan` share, parsed once at the edge. */
-export const runOptionsSchema = z
+export const runFlagsSchema = z
   .object({
     param: z.array(z.string()).default([]),
-    workers: positiveInt('--workers').default(availableParallelism()),
+    workers: positiveInt('--workers').optional(),
     molecules: positiveInt('--molecules').optional(),
     atomsPerMolecule: positiveInt('--atoms-per-molecule').optional(),
     partition: z
@@ -32,22 +31,23 @@ export const runOptionsSchema = z
       .default('linear'),
     out: z.string().optional(),
     target: z
-      .enum(['local', 'localstack', 'aws'], {
+      .enum(TARGETS, {
         error: (issue) =>
-          `--target must be local, localstack or aws; got ${JSON.stringify(issue.input)}`,
+          `--target must be one of ${TARGETS.join(', ')}; got ${JSON.stringify(issue.input)}`,
       })
       .default('local'),
+    stackName: z.string().optional(),
     jobId: z.string().optional(),
     root: z.string().default('.fanout'),
     json: z.boolean().default(false),
     progress: z.boolean().default(true),
   })
   .strict()
-export type RunOptions = z.infer<typeof runOptionsSchema>
+export type RunFlags = z.infer<typeof runFlagsSchema>
 
 /** Validate commander's option object; throws a {@link UsageError} naming every bad flag. */
-export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
-  const parsed = runOptionsSchema.safeParse(raw)
+export function parseRunFlags(raw: Record<string, unknown>): RunFlags {
+  const parsed = runFlagsSchema.safeParse(raw)
   if (!parsed.success) {
     throw new UsageError(parsed.error.issues.map((i) => i.message).join('\n'))
   }
@@ -57,15 +57,17 @@ export function parseRunOptions(raw: Record<string, unknown>): RunOptions {
   return parsed.data
 }
 
-/** The {@link PlanRequest} the shared flags of `fanout run` and `fanout plan` make (no `onReady`). */
-export function planRequestOf(jobFile: string, options: RunOptions, root: string): PlanRequest {
+/** The runner options the shared flags of `fanout run` and `fanout plan` make. */
+export function runnerOptionsOf(flags: RunFlags) {
   return {
-    jobFile,
-    params: options.param,
-    workers: options.workers,
-    molecules: options.molecules,
-    atomsPerMolecule: options.atomsPerMolecule,
-    scheme: options.partition,
-    root,
+    params: flags.param,
+    target: flags.target,
+    root: flags.root,
+    partition: flags.partition,
+    ...(flags.stackName ? { stackName: flags.stackName } : {}),
+    ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+    ...(flags.molecules !== undefined ? { molecules: flags.molecules } : {}),
+    ...(flags.atomsPerMolecule !== undefined ? { atomsPerMolecule: flags.atomsPerMolecule } : {}),
+    ...(flags.jobId !== undefined ? { jobId: flags.jobId } : {}),
   }
 }

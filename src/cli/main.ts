@@ -1,24 +1,42 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { FanoutError, RunInterruptedError, UsageError } from '../core/errors.js'
 import { PARTITION_SCHEMES } from '../core/types.js'
-import {
-  deployCommand,
-  emulatorCommand,
-  logsCommand,
-  statusCommand,
-} from './commands/cloudCommands.js'
+import { TARGETS } from '../runner/options.js'
+import { packageRoot } from '../runtime/packageRoot.js'
+import { deployCommand } from './commands/deployCommand.js'
+import { emulatorCommand } from './commands/emulatorCommand.js'
+import { initCommand } from './commands/initCommand.js'
+import { jobsCommand } from './commands/jobsCommand.js'
+import { logsCommand } from './commands/logsCommand.js'
 import { planCommand } from './commands/planCommand.js'
-import { EXIT, runCommand } from './commands/runCommand.js'
-import { parseRunOptions } from './flags.js'
+import { resultCommand } from './commands/resultCommand.js'
+import { runCommand } from './commands/runCommand.js'
+import { type JobFlags, statusCommand } from './commands/statusCommand.js'
+import { EXIT } from './exitCodes.js'
+import { parseRunFlags } from './flags.js'
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
+}
+
+/** fanout's version, from its package.json. */
+function version(): string {
+  return (
+    JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
+  ).version
+}
+
+function targetOption(description: string, defaultTarget = 'local'): Option {
+  return new Option('-t, --target <target>', description).choices(TARGETS).default(defaultTarget)
 }
 
 function addRunFlags(cmd: Command): Command {
   return cmd
     .argument('<job>', 'the job module (.ts or .js) exporting defineJob(...)')
     .option('-p, --param <key=value>', 'a job param (repeatable)', collect)
+    .addOption(targetOption('where molecules run'))
     .option(
       '-w, --workers <n>',
       'worker threads; 1 runs in-process, serially (default: the core count)',
@@ -30,14 +48,17 @@ function addRunFlags(cmd: Command): Command {
         .choices(PARTITION_SCHEMES)
         .default('linear'),
     )
-    .addOption(
-      new Option('-t, --target <target>', 'where molecules run')
-        .choices(['local', 'localstack', 'aws'])
-        .default('local'),
-    )
     .option('--root <dir>', "fanout's working directory (bundles, jobs)", '.fanout')
+    .option('--stack-name <name>', 'the stack of a cloud target, when no deploy record names it')
     .option('--json', 'print the summary as one JSON line')
     .option('--no-progress', 'no progress display')
+}
+
+function addJobFlags(cmd: Command, what: string): Command {
+  return cmd
+    .addOption(targetOption(`where the ${what} ran (job ids belong to a target)`))
+    .option('--root <dir>', "fanout's working directory", '.fanout')
+    .option('--stack-name <name>', 'the stack of a cloud target, when no deploy record names it')
 }
 
 /** Build the `fanout` command line. */
@@ -45,9 +66,9 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
   let code = 0
   const program = new Command('fanout')
     .description(
-      'Fan a TypeScript job out over worker threads (and, later, AWS Lambda); get one result table.',
+      'Fan a TypeScript job out over worker threads or AWS Lambda; get one result table.',
     )
-    .version('0.1.0')
+    .version(version())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
   addRunFlags(
@@ -57,12 +78,12 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
       .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
       .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)'),
   ).action(async (job: string, raw: Record<string, unknown>) => {
-    code = await runCommand(job, parseRunOptions(raw), signal)
+    code = await runCommand(job, parseRunFlags(raw), signal)
   })
   addRunFlags(
     program.command('plan').description('dry run: count atoms and show the molecules'),
   ).action(async (job: string, raw: Record<string, unknown>) => {
-    code = await planCommand(job, parseRunOptions(raw))
+    code = await planCommand(job, parseRunFlags(raw))
   })
   program
     .command('deploy')
@@ -84,32 +105,48 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
         code = await deployCommand(raw)
       },
     )
-  program
-    .command('status')
-    .description("a job's state: molecules done, failed, pending; the cloud execution's status")
-    .argument('<jobId>')
-    .addOption(
-      new Option('-t, --target <target>', 'where the job ran (default: look everywhere)').choices([
-        'local',
-        'localstack',
-        'aws',
-      ]),
-    )
-    .option('--root <dir>', "fanout's working directory", '.fanout')
+  addJobFlags(
+    program
+      .command('jobs')
+      .description("a target's jobs, newest first: id, status, atoms ok/failed, start, wall time"),
+    'jobs',
+  )
     .option('--json', 'print as JSON')
-    .action(async (jobId: string, raw: { target?: string; root: string; json?: boolean }) => {
+    .action(async (raw: JobFlags) => {
+      code = await jobsCommand(raw)
+    })
+  addJobFlags(
+    program
+      .command('status')
+      .description("a job's state: molecules done, failed, pending; a cloud job's execution")
+      .argument('<jobId>'),
+    'job',
+  )
+    .option('--json', 'print as JSON')
+    .action(async (jobId: string, raw: JobFlags) => {
       code = await statusCommand(jobId, raw)
     })
-  program
-    .command('logs')
-    .description("a cloud job's function log lines (plan, worker, tally, reduce) that carry its id")
-    .argument('<jobId>')
-    .addOption(
-      new Option('-t, --target <target>', 'where the job ran (default: look everywhere)').choices([
-        'localstack',
-        'aws',
-      ]),
-    )
+  addJobFlags(
+    program
+      .command('result')
+      .description("a job's summary (its reduce output); --out writes its result table")
+      .argument('<jobId>'),
+    'job',
+  )
+    .option('-o, --out <file>', 'write the result to .parquet, .csv or .jsonl')
+    .option('--json', 'print as JSON')
+    .action(async (jobId: string, raw: JobFlags & { out?: string }) => {
+      code = await resultCommand(jobId, raw)
+    })
+  addJobFlags(
+    program
+      .command('logs')
+      .description(
+        "a cloud job's function log lines (plan, worker, tally, reduce); a local job's errors by cause",
+      )
+      .argument('<jobId>'),
+    'job',
+  )
     .addOption(
       new Option('--function <name>', 'only this function').choices([
         'plan',
@@ -119,24 +156,45 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
       ]),
     )
     .option('--limit <n>', 'only the last n lines', (v) => Number.parseInt(v, 10))
-    .option('--root <dir>', "fanout's working directory", '.fanout')
-    .action(
-      async (
-        jobId: string,
-        raw: { target?: string; function?: string; limit?: number; root: string },
-      ) => {
-        code = await logsCommand(jobId, raw)
-      },
-    )
+    .action(async (jobId: string, raw: JobFlags & { function?: string; limit?: number }) => {
+      code = await logsCommand(jobId, raw)
+    })
   program
+    .command('init')
+    .description('write a minimal job project of your own: package.json, tsconfig.json, one job')
+    .argument('[dir]', 'the project folder (created when missing)', '.')
+    .option('--fanout <spec>', 'the fanout dependency (default: this fanout)')
+    .option('--force', 'overwrite files that exist')
+    .action(async (dir: string, raw: { fanout?: string; force?: boolean }) => {
+      code = await initCommand(dir, raw)
+    })
+  const emulator = program
     .command('emulator')
     .description("fanout's Docker-less local AWS (moto + a Lambda gateway on 127.0.0.1:4566)")
-    .argument('<action>', 'start, stop or status')
-    .option('--port <port>', 'the gateway port (default 4566)', (v) => Number.parseInt(v, 10))
-    .option('--state-dir <dir>', "the emulator's state directory (default .fanout/emulator)")
-    .action(async (action: string, raw: { port?: number; stateDir?: string }) => {
-      code = await emulatorCommand(action, raw)
-    })
+  const stateDirFlag = (cmd: Command) =>
+    cmd.option('--state-dir <dir>', "the emulator's state directory (default .fanout/emulator)")
+  stateDirFlag(
+    emulator
+      .command('start')
+      .description('start moto and the Lambda gateway in the background (idempotent)')
+      .option('--port <port>', 'the gateway port (default 4566)', (v) => Number.parseInt(v, 10)),
+  ).action(async (raw: { port?: number; stateDir?: string }) => {
+    code = await emulatorCommand('start', raw)
+  })
+  stateDirFlag(
+    emulator.command('stop').description('stop the emulator and every Lambda process it runs'),
+  ).action(async (raw: { stateDir?: string }) => {
+    code = await emulatorCommand('stop', raw)
+  })
+  stateDirFlag(
+    emulator
+      .command('status')
+      .description(
+        'is it running: endpoint, pids, health, which Node runs functions (exit 0 running, 3 not)',
+      ),
+  ).action(async (raw: { stateDir?: string }) => {
+    code = await emulatorCommand('status', raw)
+  })
   return { program, exitCode: () => code }
 }
 
@@ -167,10 +225,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof FanoutError) {
       process.stderr.write(`fanout: ${error.message}\n`)
-      return 1
+      return EXIT.atomsFailed
     }
     process.stderr.write(`fanout: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`)
-    return 70
+    return EXIT.internal
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

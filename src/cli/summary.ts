@@ -2,23 +2,43 @@ import { inspect } from 'node:util'
 import type { ColumnTable } from '../core/table.js'
 import type { RunOutcome } from '../executors/Executor.js'
 
-/** The first few distinct error messages of an errors table, with counts. */
-export function topErrors(
-  errors: ColumnTable,
-  limit = 3,
-): { message: string; count: number; atom: number }[] {
+/** Atom errors of one cause: the same error name and message, indices aside. */
+export interface ErrorGroup {
+  /** The first error's `Name: message`, as it was thrown. */
+  message: string
+  /** How many atoms failed this way. */
+  count: number
+  /** The first atoms (up to 5) that failed this way, in atom order. */
+  atoms: number[]
+}
+
+/** The cause of an error: its name and message with every number taken out. */
+function causeKey(name: unknown, message: unknown): string {
+  return `${String(name)}: ${String(message).replace(/\d+(\.\d+)?/g, '#')}`
+}
+
+/**
+ * Atom errors grouped by cause (error name and message with the indices taken
+ * out), the most frequent first: one line for a `setup` that failed every
+ * molecule, one for a row-shape error of every atom.
+ */
+export function groupErrors(errors: ColumnTable): ErrorGroup[] {
   const names = errors.columns.find((c) => c.name === 'name')?.values
   const messages = errors.columns.find((c) => c.name === 'message')?.values
   const atoms = errors.columns[0]?.values
   if (!names || !messages || !atoms) return []
-  const seen = new Map<string, { message: string; count: number; atom: number }>()
+  const groups = new Map<string, ErrorGroup>()
   for (let i = 0; i < errors.numRows; i++) {
-    const message = `${names[i]}: ${messages[i]}`
-    const entry = seen.get(message)
-    if (entry) entry.count++
-    else seen.set(message, { message, count: 1, atom: Number(atoms[i]) })
+    const key = causeKey(names[i], messages[i])
+    const atom = Number(atoms[i])
+    const group = groups.get(key)
+    if (!group) groups.set(key, { message: `${names[i]}: ${messages[i]}`, count: 1, atoms: [atom] })
+    else {
+      group.count++
+      if (group.atoms.length < 5) group.atoms.push(atom)
+    }
   }
-  return [...seen.values()].sort((a, b) => b.count - a.count).slice(0, limit)
+  return [...groups.values()].sort((a, b) => b.count - a.count)
 }
 
 /** Where the molecules ran, for the summary. */
@@ -44,9 +64,12 @@ export function formatSummary(
   if (extra.out) lines.push(`  out       ${extra.out}`)
   if (outcome.errorsLocation) {
     lines.push(`  errors    ${outcome.errorsLocation} (${outcome.errors.numRows} rows)`)
-    for (const e of topErrors(outcome.errors)) {
-      lines.push(`            ${e.count} × ${e.message} (first at atom ${e.atom})`)
+    const groups = groupErrors(outcome.errors)
+    for (const g of groups.slice(0, 3)) {
+      const first = g.count === 1 ? `atom ${g.atoms[0]}` : `first atoms ${g.atoms.join(', ')}`
+      lines.push(`            ${g.count} × ${g.message} (${first})`)
     }
+    if (groups.length > 3) lines.push(`            … and ${groups.length - 3} more causes`)
   } else {
     lines.push('  errors    none')
   }

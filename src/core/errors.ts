@@ -26,6 +26,27 @@ export class JobLoadError extends UsageError {
   }
 }
 
+/**
+ * The job's own code threw while fanout planned it (`atoms`, `cost`, `setup`):
+ * the user's error, reported with the user's message.
+ */
+export class JobCodeError extends UsageError {
+  /** Kept literal, so that minified bundles report it too (Lambda's errorType, a Catch). */
+  override readonly name = 'JobCodeError'
+  /** Which of the job's functions threw. */
+  readonly phase: 'atoms' | 'setup' | 'cost' | 'run' | 'reduce'
+  constructor(phase: JobCodeError['phase'], message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.phase = phase
+  }
+}
+
+/** The one line that names what the job's code threw: `TypeError: x is not a function`. */
+export function describeThrown(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`
+  return `${describeValue(error)} (thrown, not an Error)`
+}
+
 /** A partition request that makes no sense (0 molecules, a negative size, ...). */
 export class PartitionError extends UsageError {}
 

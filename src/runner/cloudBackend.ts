@@ -1,25 +1,50 @@
 import { CloudExecutor } from '../aws/client/CloudExecutor.js'
-import { readDeployment } from '../aws/client/deploy.js'
-import { type CloudTarget, connectionFor } from '../aws/connection.js'
+import type { DeployedStack } from '../aws/client/deploy.js'
+import { findDeployment } from '../aws/client/stackLookup.js'
+import { type CloudTarget, connectionFor, type TargetConnection } from '../aws/connection.js'
 import { S3ResultStore, s3ClientFor } from '../aws/s3/S3ResultStore.js'
-import type { RunOptions } from '../cli/flags.js'
+import type { Backend, BackendRequest } from './backends.js'
 
-/** The cloud executor and S3 store for `--target localstack|aws`, from the recorded deployment. */
-export function cloudBackend(options: RunOptions, root: string) {
-  const target = options.target as CloudTarget
-  const deployed = readDeployment(root, target)
+/** A cloud target's deployment, connection and S3 store over the stack's bucket. */
+export interface CloudSite {
+  connection: TargetConnection
+  deployed: DeployedStack
+  store: S3ResultStore
+}
+
+/** Connect to a cloud target: its recorded (or looked-up) stack and its bucket. */
+export async function cloudSite(
+  target: CloudTarget,
+  root: string,
+  stackName?: string,
+): Promise<CloudSite> {
   const connection = connectionFor(target, process.env)
+  const deployed = await findDeployment(root, connection, stackName)
   const store = new S3ResultStore(
     s3ClientFor({ endpoint: connection.endpoint, region: connection.region }),
     deployed.bucket,
   )
+  return { connection, deployed, store }
+}
+
+/** The cloud executor and S3 store for `localstack` or `aws`. */
+export async function cloudBackend(request: BackendRequest): Promise<Backend> {
+  const site = await cloudSite(request.target as CloudTarget, request.root, request.stackName)
   const executor = new CloudExecutor({
-    connection,
-    deployed,
-    store,
-    workers: options.workers,
-    molecules: options.molecules,
-    atomsPerMolecule: options.atomsPerMolecule,
+    connection: site.connection,
+    deployed: site.deployed,
+    store: site.store,
+    ...(request.workersGiven ? { workers: request.workers } : {}),
+    molecules: request.molecules,
+    atomsPerMolecule: request.atomsPerMolecule,
   })
-  return { executor, store, warmUp() {}, async close() {} }
+  return {
+    target: request.target,
+    executor,
+    store: site.store,
+    where: `on Lambda (${request.target})`,
+    warmUp() {},
+    // the job handle keeps the store's client to stream rows afterwards
+    async close() {},
+  }
 }

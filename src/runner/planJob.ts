@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { basename, extname, join } from 'node:path'
+import { describeThrown, JobCodeError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
-import { parseParams } from '../core/params.js'
+import { parseParams, validateParams } from '../core/params.js'
 import type { PartitionScheme } from '../core/types.js'
 import { type CostSource, cutMolecules } from '../runtime/atomCosts.js'
 import { bundleJob, type JobBundle } from '../runtime/bundle.js'
@@ -10,11 +11,11 @@ import { loadJobBundle } from '../runtime/loadJob.js'
 /** What `fanout run` and `fanout plan` ask for. */
 export interface PlanRequest {
   jobFile: string
-  /** `key=value` strings from `--param`. */
-  params: readonly string[]
+  /** An object for the job's schema, or `key=value` strings as `--param` gives them. @default {} */
+  params?: Record<string, unknown> | readonly string[] | undefined
   workers: number
-  molecules?: number
-  atomsPerMolecule?: number
+  molecules?: number | undefined
+  atomsPerMolecule?: number | undefined
   scheme: PartitionScheme
   /** The fanout directory (bundles, jobs). */
   root: string
@@ -56,9 +57,11 @@ export function newJobId(jobName: string, now = new Date()): string {
 export async function planJob(request: PlanRequest): Promise<PlannedJob> {
   const bundle = await bundleJob(request.jobFile, join(request.root, 'bundles'))
   const job = await loadJobBundle(bundle.path, request.jobFile)
-  const params = parseParams(request.params, job.params)
+  const params = Array.isArray(request.params)
+    ? parseParams(request.params as readonly string[], job.params)
+    : validateParams(job.params, request.params ?? {})
   request.onReady?.(bundle, params)
-  const numAtoms = job.atoms(params).count
+  const numAtoms = countAtoms(job, params, request.jobFile)
   const { boundaries, costSource } = await cutMolecules(job, params, numAtoms, {
     scheme: request.scheme,
     workers: request.workers,
@@ -75,5 +78,80 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     scheme: request.scheme,
     boundaries,
     ...(costSource ? { costSource } : {}),
+  }
+}
+
+/**
+ * The job's atom count, from its own `atoms(params)`.
+ *
+ * @throws {@link JobCodeError} when `atoms` throws or its source reports no usable count
+ */
+export function countAtoms(job: Job, params: unknown, jobFile: string): number {
+  let count: unknown
+  try {
+    count = job.atoms(params).count
+  } catch (error) {
+    throw new JobCodeError(
+      'atoms',
+      `the job's atoms(params) threw ${describeThrown(error)} (in ${jobFile}); fix the job's atoms function`,
+      { cause: error },
+    )
+  }
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+    throw new JobCodeError(
+      'atoms',
+      `the job's atom source reports a count of ${String(count)} (${typeof count}); an atom source's count must be a whole number from 0 (in ${jobFile})`,
+    )
+  }
+  return count
+}
+
+/** What `plan()` and `fanout plan` report: the job's atoms and molecules, nothing run. */
+export interface PlanInfo {
+  /** The job's name (its file name without the extension). */
+  job: string
+  jobFile: string
+  params: unknown
+  atoms: number
+  molecules: number
+  scheme: PartitionScheme
+  workers: number
+  /** Atoms per molecule. */
+  sizes: { min: number; median: number; max: number }
+  boundaries: number[]
+  costSource?: CostSource
+  bundle: { bytes: number; sha256: string }
+}
+
+function sizeStats(boundaries: readonly number[]): PlanInfo['sizes'] {
+  const sizes: number[] = []
+  for (let i = 0; i + 1 < boundaries.length; i++) {
+    sizes.push((boundaries[i + 1] as number) - (boundaries[i] as number))
+  }
+  const sorted = sizes.sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  const median =
+    sorted.length === 0
+      ? 0
+      : sorted.length % 2
+        ? (sorted[mid] as number)
+        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+  return { min: sorted[0] ?? 0, median, max: sorted[sorted.length - 1] ?? 0 }
+}
+
+/** A planned job as {@link PlanInfo}. */
+export function planInfoOf(planned: PlannedJob, jobFile: string, workers: number): PlanInfo {
+  return {
+    job: planned.jobName,
+    jobFile,
+    params: planned.params,
+    atoms: planned.numAtoms,
+    molecules: Math.max(planned.boundaries.length - 1, 0),
+    scheme: planned.scheme,
+    workers,
+    sizes: sizeStats(planned.boundaries),
+    boundaries: planned.boundaries,
+    ...(planned.costSource ? { costSource: planned.costSource } : {}),
+    bundle: { bytes: planned.bundle.bytes, sha256: planned.bundle.sha256 },
   }
 }

@@ -36,6 +36,13 @@ export interface AtomCosts {
   source: CostSource
 }
 
+/**
+ * ms per atom at `index`: a run of consecutive atoms (≥ 2 ms or 64 atoms),
+ * timed by the smaller of wall time and this process's CPU time. CPU time
+ * leaves out the time the thread waited for a core (a loaded machine); wall
+ * time leaves out what other threads of the process did meanwhile (workers
+ * warming up). The atom's own cost is in both.
+ */
 async function timePoint(
   job: Job,
   ctx: { params: unknown; state: unknown; at: (i: number) => unknown },
@@ -43,6 +50,7 @@ async function timePoint(
   numAtoms: number,
 ): Promise<number> {
   const t0 = performance.now()
+  const c0 = process.cpuUsage()
   let count = 0
   for (let i = index; i < numAtoms && count < POINT_MAX_ATOMS; i++) {
     try {
@@ -59,7 +67,9 @@ async function timePoint(
     count++
     if (performance.now() - t0 >= POINT_MS) break
   }
-  return (performance.now() - t0) / count
+  const wall = performance.now() - t0
+  const cpu = process.cpuUsage(c0)
+  return Math.min(wall, (cpu.user + cpu.system) / 1000) / count
 }
 
 /**
@@ -69,10 +79,11 @@ async function timePoint(
  * - each point times a run of consecutive atoms (≥ 2 ms or 64 atoms), so
  *   microsecond atoms are not lost in timer noise;
  * - the points are visited once untimed first (the job's code is compiled
- *   and its caches filled, as in a warm worker), then timed in two passes,
- *   the second in reverse order;
- * - {@link costsFromSample} keeps each point's faster timing and calls the
- *   atoms uniform when their spread is within the noise.
+ *   and its caches filled, as in a warm worker), then timed in three passes,
+ *   in order, in reverse, and interleaved;
+ * - {@link costsFromSample} keeps each point's fastest timing and calls the
+ *   atoms uniform when their spread is within the noise, or the passes do not
+ *   agree on which points cost more.
  *
  * @throws {@link UsageError} when `cost` returns something that is not a finite number ≥ 0
  */
@@ -104,18 +115,24 @@ export async function atomCosts(
     await timePoint(job, ctx, index, numAtoms)
     if (performance.now() > started + budget / 3) break
   }
-  const first = new Map<number, number>()
-  for (const index of indices) {
-    first.set(index, await timePoint(job, ctx, index, numAtoms))
+  // timed passes, each in another order, so that a burst of load on the machine lands on
+  // different points each time
+  const times = new Map<number, number[]>(indices.map((i) => [i, []]))
+  const orders = [indices, [...indices].reverse(), interleaved(indices)]
+  for (const order of orders) {
     if (performance.now() > deadline) break
+    for (const index of order) {
+      ;(times.get(index) as number[]).push(await timePoint(job, ctx, index, numAtoms))
+      if (performance.now() > deadline) break
+    }
   }
-  const points: CostSamplePoint[] = []
-  for (const index of [...first.keys()].reverse()) {
-    const second =
-      performance.now() > deadline ? undefined : await timePoint(job, ctx, index, numAtoms)
-    const a = first.get(index) as number
-    points.push({ index, first: a, second: second ?? a })
-  }
+  const passes = Math.min(...[...times.values()].map((t) => t.length))
+  const points: CostSamplePoint[] = indices
+    .map((index) => ({
+      index,
+      times: (times.get(index) as number[]).slice(0, Math.max(passes, 1)),
+    }))
+    .filter((p) => p.times.length > 0)
   const sampled = costsFromSample(numAtoms, points)
   return {
     costs: sampled.costs,
@@ -164,4 +181,14 @@ export async function cutMolecules(
     boundaries: preferLinearUnlessBetter(costs, weighted, count).boundaries,
     costSource: source,
   }
+}
+
+/** The indices from both ends inwards: first, last, second, second to last, ... */
+function interleaved(indices: readonly number[]): number[] {
+  const out: number[] = []
+  for (let lo = 0, hi = indices.length - 1; lo <= hi; lo++, hi--) {
+    out.push(indices[lo] as number)
+    if (hi !== lo) out.push(indices[hi] as number)
+  }
+  return out
 }

@@ -3,7 +3,14 @@ import { PartialError, ReduceFailedError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
 import type { Manifest } from '../core/manifest.js'
 import { type ColumnTable, TableBuilder } from '../core/table.js'
-import { errorsKey, errorsTableKey, partialKey, resultKey, statsKey } from '../store/layout.js'
+import {
+  errorsKey,
+  errorsTableKey,
+  partialKey,
+  resultKey,
+  statsKey,
+  summaryKey,
+} from '../store/layout.js'
 import { concatTables, decodeTable, encodeTable, tableToRows } from '../store/parquet.js'
 import type { ResultStore } from '../store/ResultStore.js'
 import { readPartial } from './partials.js'
@@ -163,6 +170,7 @@ export async function reduceJob(
       )
     }
   }
+  if (summary !== undefined) await store.put(summaryKey(jobId), summaryJson(summary))
   return {
     result,
     errors,
@@ -201,4 +209,12 @@ function countDistinctAtoms(errors: ColumnTable): number {
   const seen = new Set<number>()
   for (let i = 0; i < errors.numRows; i++) seen.add(Number(atoms[i]))
   return seen.size
+}
+
+/**
+ * JSON of a job's `reduce` output, as `jobs/<jobId>/summary.json` keeps it:
+ * bigints as strings, Dates as ISO strings.
+ */
+export function summaryJson(summary: unknown): string {
+  return `${JSON.stringify(summary, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`
 }

@@ -150,6 +150,17 @@ export class FsResultStore implements ResultStore {
     return keys.filter((key) => key.startsWith(prefix)).sort()
   }
 
+  /** The directories right under `prefix` (which ends in `/`), sorted; temp names excluded. */
+  async children(prefix: string): Promise<string[]> {
+    checkKey(prefix, true)
+    const dirKey = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
+    const entries = (await this.readDir(dirKey)) ?? []
+    return entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith(TEMP_PREFIX))
+      .map((e) => e.name)
+      .sort()
+  }
+
   /** The entries of the directory `dirKey` names, or undefined when there is no such directory. */
   private async readDir(dirKey: string): Promise<Dirent[] | undefined> {
     try {

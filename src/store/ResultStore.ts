@@ -22,6 +22,12 @@ export interface ResultStore {
   getTail(key: string, bytes: number): Promise<Uint8Array | undefined>
   /** Keys that start with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>
+  /**
+   * The names of the "folders" right under `prefix` (a prefix ending in `/`):
+   * `children('jobs/')` gives every job id, without listing every partial.
+   * Sorted. Optional: {@link childrenOf} lists every key and cuts for adapters without it.
+   */
+  children?(prefix: string): Promise<string[]>
   /** True when a blob exists at `key`. */
   exists(key: string): Promise<boolean>
   /** A human-readable location of `key` for messages (a file path, an s3:// URL). */
@@ -32,4 +38,15 @@ export interface ResultStore {
 export interface PutOptions {
   /** Write only if nothing exists at the key yet. @default false */
   ifAbsent?: boolean
+}
+
+/** The folder names right under `prefix` (ending in `/`), by `children` or by listing every key. */
+export async function childrenOf(store: ResultStore, prefix: string): Promise<string[]> {
+  if (store.children) return store.children(prefix)
+  const names = new Set<string>()
+  for (const key of await store.list(prefix)) {
+    const slash = key.indexOf('/', prefix.length)
+    if (slash > prefix.length) names.add(key.slice(prefix.length, slash))
+  }
+  return [...names].sort()
 }

@@ -3,7 +3,6 @@ import { parseJobParams } from '../../core/params.js'
 import { finalStatus } from '../../core/schedule.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
 import { reduceJob } from '../../runtime/reduce.js'
-import { summaryKey } from '../../store/layout.js'
 import { loadManifest, saveManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 
@@ -26,16 +25,10 @@ export interface ReduceResult {
   rows: number
 }
 
-/** JSON of a job's `reduce` output: bigints as strings, Dates as ISO strings. */
-export function summaryJson(summary: unknown): string {
-  return `${JSON.stringify(summary, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`
-}
-
 /**
  * The reduce step of a cloud run: the local executor's {@link reduceJob}
  * over the S3 store (bounded parallel GETs), writing the result, the errors
- * table and the run stats; then the job's `reduce` output to
- * `jobs/<jobId>/summary.json` (when the job has a `reduce`), and the
+ * table, the run stats and the job's `reduce` output; then the
  * manifest's final status (succeeded only when no atom failed; failed, and
  * the error rethrown, when reducing itself fails).
  *
@@ -72,7 +65,6 @@ export async function reduceCloud(
     })
     throw error
   }
-  if (job.reduce) await store.put(summaryKey(manifest.jobId), summaryJson(outcome.summary))
   const status = finalStatus(manifest)
   await saveManifest(store, { ...manifest, status, updatedAt: new Date(now()).toISOString() })
   return {

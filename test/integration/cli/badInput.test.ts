@@ -230,7 +230,7 @@ describe('a --job-id that is already used', () => {
     expect(second.code).toBe(2)
     expect(second.stdout).toBe('')
     expect(second.stderr).toBe(
-      `fanout: job id j1 is taken: ${jobDir(cwd, 'j1')}/ already holds a job. Choose another --job-id (fanout keeps every job's files).\n`,
+      `fanout: job id j1 is taken: ${jobDir(cwd, 'j1')}/ already holds a job. Choose another job id (fanout keeps every job's files).\n`,
     )
     expect(Object.keys(before)).toEqual(
       expect.arrayContaining(['manifest.json', 'result.parquet', 'stats.json']),

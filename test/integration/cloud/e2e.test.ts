@@ -153,12 +153,18 @@ describe('fanout run --target localstack', () => {
     expect(atoms).toEqual(Array.from({ length: 36 }, (_, i) => i))
   })
 
-  it('answers status and logs for a cloud job', async () => {
+  it('answers status and logs for a cloud job on its target, and only there', async () => {
     // Act
-    const status = await runCli(['status', 'ma-cloud'], { cwd, env })
-    const logs = await runCli(['logs', 'ma-cloud', '--function', 'worker'], { cwd, env })
+    const status = await runCli(['status', 'ma-cloud', '--target', 'localstack'], { cwd, env })
+    const logs = await runCli(
+      ['logs', 'ma-cloud', '--target', 'localstack', '--function', 'worker'],
+      { cwd, env },
+    )
+    const local = await runCli(['status', 'ma-cloud'], { cwd, env })
 
-    // Assess
+    // Assess: job ids belong to a target; the default target is local
+    expect(local.code).toBe(2)
+    expect(local.stderr).toContain('fanout: no job ma-cloud on --target local')
     expect(status.code).toBe(0)
     expect(status.stdout).toContain('fanout: job ma-cloud (localstack) succeeded')
     expect(status.stdout).toContain('execution  SUCCEEDED')

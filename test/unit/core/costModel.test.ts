@@ -16,8 +16,7 @@ describe('costsFromSample', () => {
     const random = mulberry32(7)
     const points = sampleIndices(2300, 32).map((index) => ({
       index,
-      first: 1 + 0.2 * random(),
-      second: 1 + 0.2 * random(),
+      times: [1 + 0.2 * random(), 1 + 0.2 * random()],
     }))
     // Act
     const sampled = costsFromSample(2300, points)
@@ -29,22 +28,36 @@ describe('costsFromSample', () => {
   it('keeps a real gradient, from the faster timing of each point', () => {
     const points = sampleIndices(100, 5).map((index) => ({
       index,
-      first: 1 + index / 10,
-      second: 5 + index / 10,
+      times: [1 + index / 10, 5 + index / 10, 2 + index / 10],
     }))
     const sampled = costsFromSample(100, points)
     expect(sampled.uniform).toBe(false)
     expect(sampled.costs[0]).toBe(1)
     expect(sampled.costs[99]).toBeCloseTo(10.9)
     expect(sampled.spread).toBeCloseTo(10.9)
+    expect(sampled.agreement).toBeCloseTo(1)
+  })
+
+  it('calls atoms uniform when the passes do not agree on which points cost more', () => {
+    // Prepare: a loaded machine: every timing anywhere from 1× to 4×, independently per pass
+    const random = mulberry32(11)
+    const points = sampleIndices(2300, 32).map((index) => ({
+      index,
+      times: [1 + 3 * random(), 1 + 3 * random(), 1 + 3 * random()],
+    }))
+    // Act
+    const sampled = costsFromSample(2300, points)
+    // Assess: the fastest timings still spread by more than 25%, but no pass reproduces another
+    expect(sampled.spread).toBeGreaterThan(1.25)
+    expect(Math.abs(sampled.agreement)).toBeLessThan(0.5)
+    expect(sampled.uniform).toBe(true)
   })
 
   it('needs a spread above three times the noise when timing is noisier than 25%', () => {
     // the passes disagree by about 50%: a spread of 1.9× is still noise
     const points = [0, 50, 99].map((index, k) => ({
       index,
-      first: [1, 1.9, 1.2][k] as number,
-      second: [2, 3.8, 2.4][k] as number,
+      times: [[1, 1.9, 1.2][k] as number, [2, 3.8, 2.4][k] as number],
     }))
     expect(costsFromSample(100, points).uniform).toBe(true)
   })

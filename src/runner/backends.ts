@@ -1,0 +1,71 @@
+import type { Executor } from '../executors/Executor.js'
+import { LocalExecutor } from '../executors/local/LocalExecutor.js'
+import { FsResultStore } from '../store/FsResultStore.js'
+import type { ResultStore } from '../store/ResultStore.js'
+import { importOptional } from './optionalDeps.js'
+import type { Target } from './options.js'
+
+/** What a backend is built from. */
+export interface BackendRequest {
+  target: Target
+  /** The absolute fanout root. */
+  root: string
+  stackName?: string | undefined
+  workers: number
+  workersGiven: boolean
+  molecules?: number | undefined
+  atomsPerMolecule?: number | undefined
+}
+
+/** An executor with the store it writes to, and how to release it. */
+export interface Backend {
+  target: Target
+  executor: Executor
+  store: ResultStore
+  /** Where molecules run, for summaries: worker threads, in-process, Lambda. */
+  where: string
+  /** Called before planning: start what takes time (worker threads). */
+  warmUp(): void
+  /** Called once the job is bundled and its params valid: load it in the workers. */
+  prepareJob?(bundlePath: string, jobFile: string, params: unknown): void
+  close(): Promise<void>
+}
+
+/** The local backend: worker threads (or in-process with 1 worker) over `<root>`. */
+export function localBackend(request: BackendRequest): Backend {
+  const executor = new LocalExecutor({ storeRoot: request.root, workers: request.workers })
+  return {
+    target: 'local',
+    executor,
+    store: new FsResultStore(request.root),
+    where: request.workers === 1 ? 'in-process (1 worker)' : `on ${request.workers} worker threads`,
+    warmUp: () => executor.warmUp(),
+    prepareJob: (path, file, params) => executor.prepareJob(path, file, params),
+    close: () => executor.close(),
+  }
+}
+
+/** The backend of a target; the AWS SDK loads only for cloud targets. */
+export async function openBackend(request: BackendRequest): Promise<Backend> {
+  if (request.target === 'local') return localBackend(request)
+  const { cloudBackend } = await importOptional(
+    () => import('./cloudBackend.js'),
+    `--target ${request.target}`,
+  )
+  return cloudBackend(request)
+}
+
+/** The store of a target, for jobs run earlier. */
+export async function openStore(
+  target: Target,
+  root: string,
+  stackName?: string,
+): Promise<{ store: ResultStore; close(): void; cloud?: import('./cloudBackend.js').CloudSite }> {
+  if (target === 'local') return { store: new FsResultStore(root), close() {} }
+  const { cloudSite } = await importOptional(
+    () => import('./cloudBackend.js'),
+    `--target ${target}`,
+  )
+  const site = await cloudSite(target, root, stackName)
+  return { store: site.store, close: () => site.store.client.destroy(), cloud: site }
+}

@@ -1,0 +1,22 @@
+// fanout's Node-side library API (`fanout/runner`): run jobs on any target from
+// code, and read past jobs. The CLI is a thin layer over these functions.
+
+export {
+  FanoutError,
+  JobCodeError,
+  JobLoadError,
+  ManifestError,
+  RunInterruptedError,
+  UsageError,
+} from '../core/errors.js'
+export type { JobStatus, Manifest } from '../core/manifest.js'
+export type { ProgressEvent } from '../executors/Executor.js'
+export type { RunStats } from '../runtime/reduce.js'
+export type { AtomErrorRecord, ResultRow } from './JobHandle.js'
+export { JobHandle } from './JobHandle.js'
+export type { JobInfo } from './jobs.js'
+export { listJobs, openJob } from './jobs.js'
+export type { PlanOptions, RunOptions, Target, TargetOptions } from './options.js'
+export { TARGETS } from './options.js'
+export type { PlanInfo } from './planJob.js'
+export { plan, run } from './runJob.js'
