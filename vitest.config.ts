@@ -3,7 +3,14 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   resolve: {
-    alias: { fanout: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    // jobs and examples import fanout by its name: the sources here
+    alias: [
+      {
+        find: /^fanout\/runner$/,
+        replacement: fileURLToPath(new URL('./src/runner/index.ts', import.meta.url)),
+      },
+      { find: /^fanout$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

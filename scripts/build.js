@@ -10,6 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 /** Entry points: `dist/<out>.js` from `src/<in>.ts`. Missing sources are skipped. */
 const entries = {
   index: 'src/index.ts',
+  runner: 'src/runner/index.ts',
   cli: 'src/cli/main.ts',
   threadWorker: 'src/executors/local/threadWorker.ts',
   emulatorGateway: 'src/emulator/gatewayMain.ts',
