@@ -5,12 +5,14 @@
  * executor and on the emulated cloud and expects the same behaviour.
  */
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DeployedStack } from '../../../src/aws/client/deploy.js'
 import { readDeployment } from '../../../src/aws/client/deploy.js'
 import { S3ResultStore, s3ClientFor } from '../../../src/aws/s3/S3ResultStore.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/index.js'
+import { listJobs, openJob, plan, run as runJob } from '../../../src/runner/index.js'
 import { partialKey, resultKey } from '../../../src/store/layout.js'
 import { decodeTable } from '../../../src/store/parquet.js'
 import {
@@ -235,5 +237,58 @@ describe.each(['local', 'localstack'])('the executor contract on --target %s', (
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("the job's params do not validate")
     expect(r.stdout).toBe('')
+  })
+})
+
+describe.each(['local', 'localstack'] as const)('fanout/runner on --target %s', (target) => {
+  // the API reads the endpoint from the environment, as the CLI does
+  let saved: string | undefined
+  beforeAll(() => {
+    saved = process.env.AWS_ENDPOINT_URL
+    process.env.AWS_ENDPOINT_URL = env.AWS_ENDPOINT_URL
+  })
+  afterAll(() => {
+    if (saved === undefined) delete process.env.AWS_ENDPOINT_URL
+    else process.env.AWS_ENDPOINT_URL = saved
+  })
+  const root = () => join(cwd, '.fanout')
+
+  it('run, plan, openJob and listJobs give the same answers as on any target', async () => {
+    // Act
+    const p = await plan(pathToFileURL(fixtureJob('squares.ts')), {
+      target,
+      root: root(),
+      params: { atoms: 24 },
+      molecules: 4,
+    })
+    const job = await runJob<{ square: number }>(pathToFileURL(fixtureJob('squares.ts')), {
+      target,
+      root: root(),
+      params: { atoms: 24, failEvery: 10 },
+      molecules: 4,
+      jobId: `api-${target}`,
+    })
+    const again = await openJob(`api-${target}`, { target, root: root() })
+    const listed = await listJobs({ target, root: root() })
+
+    // Assess
+    expect(p).toMatchObject({ atoms: 24, molecules: 4, boundaries: [0, 6, 12, 18, 24] })
+    expect(job.target).toBe(target)
+    expect(job.status).toBe('failed')
+    const rows: number[] = []
+    for await (const row of again.rows()) rows.push(row.atom)
+    expect(rows).toEqual(Array.from({ length: 24 }, (_, i) => i).filter((i) => i % 10 !== 0))
+    const errors: number[] = []
+    for await (const e of again.errors()) errors.push(e.atom)
+    expect(errors).toEqual([0, 10, 20])
+    expect(again.summary).toEqual({ rows: 21, sum: 3824, bigSum: '2460' })
+    expect(listed.find((j) => j.id === `api-${target}`)).toMatchObject({
+      target,
+      status: 'failed',
+      atoms: 24,
+      atomsFailed: 3,
+    })
+    const csv = await again.write(join(cwd, `api-${target}.csv`))
+    expect(csv.endsWith(`api-${target}.csv`)).toBe(true)
   })
 })
