@@ -18,6 +18,7 @@ export {
   stopEmulator,
 } from './Emulator.js'
 export { EmulatorError, ZipError } from './errors.js'
+export { type ExtractZipOptions, extractZip, MAX_UNZIPPED_BYTES } from './extractZip.js'
 export { type Gateway, type GatewayOptions, HEALTH_PATH, startGateway } from './gateway.js'
 export {
   functionLogPath,
@@ -27,4 +28,4 @@ export {
   type ReadLogsOptions,
   readFunctionLogs,
 } from './logs.js'
-export { extractZip, readZipEntries, readZipEntry, unzip, type ZipEntry } from './zip.js'
+export { readZipEntries, readZipEntry, unzip, type ZipEntry } from './zip.js'

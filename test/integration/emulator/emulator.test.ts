@@ -63,7 +63,7 @@ async function createFunction(
       Runtime: 'nodejs22.x',
       Role: roleArn,
       Handler: options.handler ?? 'index.handler',
-      Code: { ZipFile: createZip(files) },
+      Code: { ZipFile: await createZip(files) },
       Timeout: options.timeout ?? 10,
       MemorySize: 256,
       Environment: { Variables: { BUCKET: bucket, ...options.env } },
@@ -297,7 +297,7 @@ describe('Lambda through the gateway', () => {
     await lambda.send(
       new UpdateFunctionCodeCommand({
         FunctionName: 'echo',
-        ZipFile: createZip({ 'index.mjs': echoSource(2) }),
+        ZipFile: await createZip({ 'index.mjs': echoSource(2) }),
       }),
     )
     // Act

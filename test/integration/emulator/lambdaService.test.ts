@@ -14,7 +14,9 @@ import { createZip } from '../../helpers/zip.js'
 // LambdaService against a fake moto: no code route (plain moto), so the code is found the way a
 // CDK deployment leaves it, by the S3 key of Code.Location in an asset bucket.
 const assetBucket = 'cdk-hnb659fds-assets-123456789012-us-east-1'
-const zip = createZip({ 'index.mjs': 'export const handler = async (e) => ({ doubled: e.n * 2 })' })
+const zip = await createZip({
+  'index.mjs': 'export const handler = async (e) => ({ doubled: e.n * 2 })',
+})
 const sha = createHash('sha256').update(zip).digest('base64')
 const seen: string[] = []
 
