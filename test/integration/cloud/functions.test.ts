@@ -18,7 +18,7 @@ import type { PlanEvent, TallyResult, WorkerEvent } from '../../../src/contracts
 import { parseJobParams } from '../../../src/contracts/parse.js'
 import { cloudSettingsSchema } from '../../../src/contracts/settings.js'
 import type { Job } from '../../../src/core/job.js'
-import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/Emulator.js'
+import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/index.js'
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
 import { bundleJob, type JobBundle } from '../../../src/runtime/bundle.js'
 import { BundleCache } from '../../../src/runtime/bundleCache.js'

@@ -20,14 +20,14 @@ import {
 } from '@aws-sdk/client-s3'
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EmulatorError } from '../../../src/emulator/errors.js'
 import {
   emulatorStatus,
   freePort,
   type StartEmulatorResult,
   startEmulator,
   stopEmulator,
-} from '../../../src/emulator/Emulator.js'
-import { EmulatorError } from '../../../src/emulator/errors.js'
+} from '../../../src/emulator/index.js'
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
 import { waitFor } from '../../helpers/cli.js'
 import { awsQuery, createLambdaRole } from '../../helpers/emulator.js'
