@@ -6,7 +6,7 @@
  * errors naming the entry. {@link extractZip} (extractZip.ts) writes one out.
  */
 import { buffer as readAll } from 'node:stream/consumers'
-import { crc32 } from 'node:zlib'
+import zlib from 'node:zlib'
 import { type Entry, fromBufferPromise, type ZipFile } from 'yauzl'
 import { ZipError } from './errors.js'
 
@@ -47,6 +47,16 @@ const DOS_DIRECTORY = 0x10
 /** yauzl's messages for the names it refuses (see its `validateFileName`). */
 const UNSAFE_NAME =
   /^(?:absolute path|invalid relative path|invalid characters in fileName): (.*)$/s
+
+/** CRC-32 with `zlib.crc32` (Node 20.15 and later), looked up when used so older Nodes can still load this module. */
+function checksum(data: Buffer): number {
+  if (typeof zlib.crc32 !== 'function') {
+    throw new ZipError(
+      `fanout's emulator checks zip entries with zlib.crc32, which Node ${process.version} lacks: use Node 20.15 or later`,
+    )
+  }
+  return zlib.crc32(data)
+}
 
 function describe(raw: Entry): ZipEntry {
   const name = raw.fileName
@@ -130,7 +140,7 @@ export async function readEntryContent(
       entry: name,
     })
   }
-  if (crc32(data) !== entry.crc32) {
+  if (checksum(data) !== entry.crc32) {
     throw new ZipError(`corrupt zip: CRC mismatch for ${name}; rebuild the deployment package`, {
       entry: name,
     })
