@@ -7,5 +7,16 @@ import { FanoutError } from '../core/errors.js'
  */
 export class EmulatorError extends FanoutError {}
 
-/** A Lambda deployment package that fanout's zip reader cannot read (corrupt, encrypted, unsafe paths). */
-export class ZipError extends EmulatorError {}
+/**
+ * A Lambda deployment package that fanout cannot read or will not extract:
+ * corrupt, encrypted, an unsupported compression method, an unsafe path or
+ * symbolic link, too large.
+ */
+export class ZipError extends EmulatorError {
+  /** The archive entry at fault, when one is. */
+  readonly entry: string | undefined
+  constructor(message: string, options?: { cause?: unknown; entry?: string }) {
+    super(message, options)
+    this.entry = options?.entry
+  }
+}

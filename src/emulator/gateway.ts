@@ -2,7 +2,7 @@
  * The emulator's front door on 127.0.0.1:<port> (4566 by default, like
  * LocalStack): every request is proxied to moto's private port, streamed
  * both ways, except the Lambda Invoke API, which {@link LambdaService} runs
- * itself, and fanout's own `/_fanout/*` routes (health, logs).
+ * itself, and fanout's own `/_fanout/*` routes (health, logs: fanoutRoutes.ts).
  */
 import {
   Agent,
@@ -14,20 +14,18 @@ import {
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { EmulatorError } from './errors.js'
-import {
-  type HttpReply,
-  LambdaService,
-  type LambdaServiceOptions,
-  serviceError,
-} from './lambdaService.js'
-import { LogWriter, listFunctionLogs, readFunctionLogs } from './logs.js'
+import { fanoutRoute } from './fanoutRoutes.js'
+import { type HttpReply, serviceError } from './invokeApi.js'
+import { LambdaService, type LambdaServiceOptions } from './LambdaService.js'
+import { LogWriter } from './logs.js'
 import { MotoClient } from './motoClient.js'
+import { DEFAULT_RUNTIMES } from './NodeSelector.js'
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions
   extends Pick<
     LambdaServiceOptions,
-    'maxProcessesPerFunction' | 'idleTimeoutMs' | 'asyncRetryDelaysMs' | 'configTtlMs'
+    'maxProcessesPerFunction' | 'idleTimeoutMs' | 'asyncRetryDelaysMs' | 'configTtlMs' | 'nodes'
   > {
   /** Port to listen on; 0 picks a free one. @default 4566 */
   port?: number
@@ -51,9 +49,6 @@ export interface Gateway {
   /** Stops listening, stops every Lambda process, flushes the logs. */
   close(): Promise<void>
 }
-
-/** The path of fanout's health route. */
-export const HEALTH_PATH = '/_fanout/health'
 
 const INVOKE = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/
 const INVOKE_ASYNC = /^\/2014-11-13\/functions\/([^/]+)\/invoke-async\/?$/
@@ -117,51 +112,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let port = options.port ?? 4566
 
   const own = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    if (url.pathname === HEALTH_PATH) {
-      send(res, {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          status: 'ok',
-          pid: process.pid,
-          port,
-          motoPort: options.motoPort,
-          uptimeMs: Date.now() - started,
-          functions: lambda?.stats() ?? {},
-          lambdaPids: lambda?.pids() ?? [],
-        }),
-      })
-      return
-    }
-    const logsMatch = /^\/_fanout\/logs(?:\/([^/]+))?\/?$/.exec(url.pathname)
-    if (logsMatch && req.method === 'GET') {
-      const name = logsMatch[1] ? decodeURIComponent(logsMatch[1]) : undefined
-      const body = name
-        ? {
-            functionName: name,
-            events: await readFunctionLogs({
-              stateDir: options.stateDir,
-              functionName: name,
-              ...(url.searchParams.has('since')
-                ? { since: Number(url.searchParams.get('since')) }
-                : {}),
-              ...(url.searchParams.has('contains')
-                ? { contains: url.searchParams.get('contains') as string }
-                : {}),
-              ...(url.searchParams.has('limit')
-                ? { limit: Number(url.searchParams.get('limit')) }
-                : {}),
-            }),
-          }
-        : { functions: await listFunctionLogs(options.stateDir) }
-      send(res, {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-      return
-    }
-    send(res, serviceError(404, 'NotFound', `no fanout route ${req.method} ${url.pathname}`))
+    send(
+      res,
+      await fanoutRoute(req.method ?? 'GET', url, {
+        stateDir: options.stateDir,
+        motoPort: options.motoPort,
+        port,
+        startedAt: started,
+        lambda,
+      }),
+    )
   }
 
   const invoke = async (
@@ -284,8 +244,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs }
       : {}),
     ...(options.configTtlMs !== undefined ? { configTtlMs: options.configTtlMs } : {}),
+    ...(options.nodes ? { nodes: options.nodes } : {}),
   })
   const service = lambda
+  service.prepareRuntimes(DEFAULT_RUNTIMES)
 
   return {
     url,

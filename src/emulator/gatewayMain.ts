@@ -10,6 +10,7 @@
  * | `--state-dir` | `FANOUT_EMULATOR_STATE_DIR` | logs and code cache (default `.fanout/emulator`) |
  * | `--runtime` | `FANOUT_LAMBDA_RUNTIME` | path of `lambdaRuntime.js` (default: next to this file) |
  * | `--max-processes` | `FANOUT_EMULATOR_MAX_PROCESSES` | most processes per function |
+ * | | `FANOUT_NODE_<major>` | the Node binary for `nodejs<major>.x` functions (see nodeBinary.ts) |
  *
  * Stops cleanly (every Lambda process included) on SIGTERM or SIGINT.
  */

@@ -1,24 +1,21 @@
 // Public surface of fanout's Docker-less local cloud, for the CLI (`fanout emulator start|stop|status`,
 // `fanout logs`) and for tests.
+export { type EmulatorFiles, resolveEmulatorFiles } from './emulatorFiles.js'
+export { DEFAULT_STATE_DIR, type EmulatorInfo } from './emulatorState.js'
+export { type EmulatorStatus, emulatorStatus } from './emulatorStatus.js'
+export { EmulatorError, ZipError } from './errors.js'
+export { type ExtractZipOptions, extractZip, MAX_UNZIPPED_BYTES } from './extractZip.js'
+export { HEALTH_PATH } from './fanoutRoutes.js'
+export { type Gateway, type GatewayOptions, startGateway } from './gateway.js'
 export {
   DEFAULT_PORT,
-  DEFAULT_STATE_DIR,
-  type EmulatorFiles,
-  type EmulatorInfo,
-  type EmulatorStatus,
-  emulatorStatus,
-  freePort,
-  MOTO_INSTALL_COMMAND,
-  REQUIRED_MOTO_VERSION,
-  resolveEmulatorFiles,
   type StartEmulatorOptions,
   type StartEmulatorResult,
   type StopEmulatorResult,
   startEmulator,
   stopEmulator,
-} from './Emulator.js'
-export { EmulatorError, ZipError } from './errors.js'
-export { type Gateway, type GatewayOptions, HEALTH_PATH, startGateway } from './gateway.js'
+} from './lifecycle.js'
+export { freePort } from './localNet.js'
 export {
   functionLogPath,
   type LogEvent,
@@ -27,4 +24,13 @@ export {
   type ReadLogsOptions,
   readFunctionLogs,
 } from './logs.js'
-export { extractZip, readZipEntries, readZipEntry, unzip, type ZipEntry } from './zip.js'
+export { MOTO_INSTALL_COMMAND, REQUIRED_MOTO_VERSION } from './motoCheck.js'
+export { describeRuntimeNode, NodeSelector, type RuntimeNode } from './NodeSelector.js'
+export {
+  type FindNodeOptions,
+  findNodeBinary,
+  type NodeBinary,
+  type NodeSource,
+  runtimeNodeMajor,
+} from './nodeBinary.js'
+export { readZipEntries, readZipEntry, unzip, type ZipEntry } from './zip.js'

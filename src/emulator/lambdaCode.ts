@@ -15,7 +15,7 @@ import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import { EmulatorError } from './errors.js'
-import { extractZip } from './zip.js'
+import { extractZip } from './extractZip.js'
 
 const COMPLETE_MARKER = '.fanout-code-complete'
 

@@ -1,12 +1,13 @@
 /**
- * A small zip reader for Lambda deployment packages: the central directory,
- * stored and deflated entries (node:zlib `inflateRawSync`), ZIP64 sizes and
- * offsets, CRC-32 checks, Unix modes, and a safe extraction to a directory.
- * No encryption, no multi-disk archives.
+ * Reading Lambda deployment packages. yauzl parses the archive (central
+ * directory, ZIP64, stored and deflated data, sizes checked against the
+ * directory, unsafe names refused); fanout adds what a Lambda runtime needs on
+ * top: CRC-32 checks (`zlib.crc32`), Unix modes and symbolic links, and clear
+ * errors naming the entry. {@link extractZip} (extractZip.ts) writes one out.
  */
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises'
-import { dirname, join, resolve, sep } from 'node:path'
-import { inflateRawSync } from 'node:zlib'
+import { buffer as readAll } from 'node:stream/consumers'
+import zlib from 'node:zlib'
+import { type Entry, fromBufferPromise, type ZipFile } from 'yauzl'
 import { ZipError } from './errors.js'
 
 /** One file or directory of a zip archive, as its central directory describes it. */
@@ -33,58 +34,118 @@ export interface ZipEntry {
   localHeaderOffset: number
 }
 
-const EOCD = 0x06054b50
-const ZIP64_EOCD_LOCATOR = 0x07064b50
-const ZIP64_EOCD = 0x06064b50
-const CENTRAL_HEADER = 0x02014b50
-const LOCAL_HEADER = 0x04034b50
-const U16_MAX = 0xffff
-const U32_MAX = 0xffffffff
-
-let crcTable: Uint32Array | undefined
-
-/** CRC-32 (IEEE 802.3, the zip checksum) of `data`. */
-export function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256)
-    for (let n = 0; n < 256; n++) {
-      let c = n
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-      crcTable[n] = c >>> 0
-    }
-  }
-  let crc = 0xffffffff
-  for (let i = 0; i < data.length; i++) {
-    crc = (crcTable[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8)
-  }
-  return (crc ^ 0xffffffff) >>> 0
+/** An open archive: yauzl's handle and the entries of its central directory. */
+export interface OpenZip {
+  file: ZipFile
+  entries: { entry: ZipEntry; raw: Entry }[]
 }
 
-function need(zip: Buffer, offset: number, length: number, what: string): void {
-  if (offset < 0 || offset + length > zip.length) {
+const UNIX = 3
+const S_IFMT = 0o170000
+const S_IFLNK = 0o120000
+const DOS_DIRECTORY = 0x10
+/** yauzl's messages for the names it refuses (see its `validateFileName`). */
+const UNSAFE_NAME =
+  /^(?:absolute path|invalid relative path|invalid characters in fileName): (.*)$/s
+
+/** CRC-32 with `zlib.crc32` (Node 20.15 and later), looked up when used so older Nodes can still load this module. */
+function checksum(data: Buffer): number {
+  if (typeof zlib.crc32 !== 'function') {
     throw new ZipError(
-      `corrupt zip: ${what} at byte ${offset} runs past the end (${zip.length} bytes)`,
+      `fanout's emulator checks zip entries with zlib.crc32, which Node ${process.version} lacks: use Node 20.15 or later`,
     )
   }
+  return zlib.crc32(data)
 }
 
-function u64(zip: Buffer, offset: number): number {
-  const value = zip.readBigUInt64LE(offset)
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError('zip too large to read')
-  return Number(value)
-}
-
-function findEndOfCentralDirectory(zip: Buffer): number {
-  // The EOCD record is 22 bytes, followed by a comment of at most 65535 bytes.
-  const lowest = Math.max(0, zip.length - 22 - U16_MAX)
-  for (let i = zip.length - 22; i >= lowest; i--) {
-    if (zip.readUInt32LE(i) === EOCD && i + 22 + zip.readUInt16LE(i + 20) <= zip.length) return i
+function describe(raw: Entry): ZipEntry {
+  const name = raw.fileName
+  const unixMode = raw.versionMadeBy >> 8 === UNIX ? raw.externalFileAttributes >>> 16 : 0
+  const isDirectory = name.endsWith('/') || (raw.externalFileAttributes & DOS_DIRECTORY) !== 0
+  return {
+    name,
+    isDirectory,
+    isSymlink: !isDirectory && (unixMode & S_IFMT) === S_IFLNK,
+    method: raw.compressionMethod,
+    compressedSize: raw.compressedSize,
+    size: raw.uncompressedSize,
+    crc32: raw.crc32,
+    mode: unixMode & 0o777,
+    flags: raw.generalPurposeBitFlag,
+    localHeaderOffset: raw.relativeOffsetOfLocalHeader,
   }
-  throw new ZipError(
-    zip.length < 22
-      ? `not a zip archive: only ${zip.length} bytes`
-      : 'not a zip archive: no end-of-central-directory record',
-  )
+}
+
+/** A yauzl failure as a ZipError that says what was wrong and what to do. */
+function archiveError(cause: unknown): ZipError {
+  const message = cause instanceof Error ? cause.message : String(cause)
+  const unsafe = UNSAFE_NAME.exec(message)
+  if (unsafe) {
+    const name = unsafe[1] as string
+    return new ZipError(
+      `unsafe path in zip: ${JSON.stringify(name)} (absolute paths and ".." are refused); build the package with paths relative to its root`,
+      { cause, entry: name },
+    )
+  }
+  return new ZipError(`not a readable zip archive: ${message}; rebuild the deployment package`, {
+    cause,
+  })
+}
+
+/**
+ * Opens a zip archive held in memory and reads its central directory.
+ *
+ * @throws ZipError for anything that is not a readable zip, or a zip with an unsafe entry name.
+ */
+export async function openZip(zip: Buffer): Promise<OpenZip> {
+  try {
+    const file = await fromBufferPromise(zip, { lazyEntries: true, strictFileNames: false })
+    const entries: OpenZip['entries'] = []
+    for await (const raw of file.eachEntry()) entries.push({ entry: describe(raw), raw })
+    return { file, entries }
+  } catch (cause) {
+    throw cause instanceof ZipError ? cause : archiveError(cause)
+  }
+}
+
+/**
+ * The content of one entry of an open archive, inflated and CRC-checked.
+ *
+ * @throws ZipError for an encrypted entry, an unknown method, a size or CRC mismatch.
+ */
+export async function readEntryContent(
+  file: ZipFile,
+  raw: Entry,
+  entry: ZipEntry = describe(raw),
+): Promise<Buffer> {
+  const name = entry.name
+  if (raw.isEncrypted()) {
+    throw new ZipError(
+      `zip entry ${name} is encrypted; fanout's emulator cannot decrypt it: zip the code without a password`,
+      { entry: name },
+    )
+  }
+  if (entry.method !== 0 && entry.method !== 8) {
+    throw new ZipError(
+      `zip entry ${name} uses compression method ${entry.method}; only stored (0) and deflate (8) are supported: zip the code with deflate`,
+      { entry: name },
+    )
+  }
+  let data: Buffer
+  try {
+    data = await readAll(await file.openReadStreamPromise(raw))
+  } catch (cause) {
+    throw new ZipError(`corrupt zip: cannot read ${name}: ${(cause as Error).message}`, {
+      cause,
+      entry: name,
+    })
+  }
+  if (checksum(data) !== entry.crc32) {
+    throw new ZipError(`corrupt zip: CRC mismatch for ${name}; rebuild the deployment package`, {
+      entry: name,
+    })
+  }
+  return data
 }
 
 /**
@@ -92,125 +153,34 @@ function findEndOfCentralDirectory(zip: Buffer): number {
  *
  * @example
  * ```ts
- * const names = readZipEntries(await readFile('code.zip')).map((e) => e.name)
+ * const names = (await readZipEntries(await readFile('code.zip'))).map((e) => e.name)
  * ```
  * @throws ZipError for anything that is not a readable zip.
  */
-export function readZipEntries(zip: Buffer): ZipEntry[] {
-  const eocd = findEndOfCentralDirectory(zip)
-  let count = zip.readUInt16LE(eocd + 10)
-  let cdSize = zip.readUInt32LE(eocd + 12)
-  let cdOffset = zip.readUInt32LE(eocd + 16)
-  if (zip.readUInt16LE(eocd + 4) !== 0 && zip.readUInt16LE(eocd + 4) !== U16_MAX) {
-    throw new ZipError('multi-disk zip archives are not supported')
-  }
-  const locator = eocd - 20
-  if (locator >= 0 && zip.readUInt32LE(locator) === ZIP64_EOCD_LOCATOR) {
-    const zip64Offset = u64(zip, locator + 8)
-    need(zip, zip64Offset, 56, 'ZIP64 end of central directory')
-    if (zip.readUInt32LE(zip64Offset) !== ZIP64_EOCD) {
-      throw new ZipError('corrupt zip: bad ZIP64 end-of-central-directory signature')
-    }
-    count = u64(zip, zip64Offset + 32)
-    cdSize = u64(zip, zip64Offset + 40)
-    cdOffset = u64(zip, zip64Offset + 48)
-  }
-  need(zip, cdOffset, cdSize, 'central directory')
-
-  const entries: ZipEntry[] = []
-  let p = cdOffset
-  for (let i = 0; i < count; i++) {
-    need(zip, p, 46, 'central directory entry')
-    if (zip.readUInt32LE(p) !== CENTRAL_HEADER) {
-      throw new ZipError(`corrupt zip: bad central directory signature at byte ${p}`)
-    }
-    const madeBy = zip.readUInt16LE(p + 4) >> 8
-    const flags = zip.readUInt16LE(p + 8)
-    const method = zip.readUInt16LE(p + 10)
-    const crc = zip.readUInt32LE(p + 16)
-    let compressedSize = zip.readUInt32LE(p + 20)
-    let size = zip.readUInt32LE(p + 24)
-    const nameLength = zip.readUInt16LE(p + 28)
-    const extraLength = zip.readUInt16LE(p + 30)
-    const commentLength = zip.readUInt16LE(p + 32)
-    const externalAttributes = zip.readUInt32LE(p + 38)
-    let localHeaderOffset = zip.readUInt32LE(p + 42)
-    need(zip, p + 46, nameLength + extraLength + commentLength, 'entry name')
-    const name = zip.toString('utf8', p + 46, p + 46 + nameLength).replaceAll('\\', '/')
-
-    // ZIP64 extended information: only the fields that overflowed are present, in this order.
-    let extra = p + 46 + nameLength
-    const extraEnd = extra + extraLength
-    while (extra + 4 <= extraEnd) {
-      const id = zip.readUInt16LE(extra)
-      const length = zip.readUInt16LE(extra + 2)
-      if (id === 0x0001) {
-        let q = extra + 4
-        if (size === U32_MAX) {
-          size = u64(zip, q)
-          q += 8
-        }
-        if (compressedSize === U32_MAX) {
-          compressedSize = u64(zip, q)
-          q += 8
-        }
-        if (localHeaderOffset === U32_MAX) localHeaderOffset = u64(zip, q)
-      }
-      extra += 4 + length
-    }
-
-    const unixMode = madeBy === 3 ? externalAttributes >>> 16 : 0
-    const isDirectory = name.endsWith('/') || (externalAttributes & 0x10) !== 0
-    entries.push({
-      name,
-      isDirectory,
-      isSymlink: !isDirectory && (unixMode & 0o170000) === 0o120000,
-      method,
-      compressedSize,
-      size,
-      crc32: crc,
-      mode: unixMode & 0o777,
-      flags,
-      localHeaderOffset,
-    })
-    p += 46 + nameLength + extraLength + commentLength
-  }
-  return entries
+export async function readZipEntries(zip: Buffer): Promise<ZipEntry[]> {
+  return (await openZip(zip)).entries.map(({ entry }) => entry)
 }
 
 /**
- * The content of one entry, inflated and CRC-checked.
+ * The content of one entry (as {@link readZipEntries} listed it), inflated and CRC-checked.
  *
- * @throws ZipError for an encrypted entry, an unknown method, a size or CRC mismatch.
+ * @example
+ * ```ts
+ * const [first] = await readZipEntries(zip)
+ * if (first) console.log((await readZipEntry(zip, first)).toString())
+ * ```
+ * @throws ZipError for an entry the archive does not have, an encrypted entry, an unknown
+ * method, a size or CRC mismatch.
  */
-export function readZipEntry(zip: Buffer, entry: ZipEntry): Buffer {
-  if (entry.flags & 1) throw new ZipError(`zip entry ${entry.name} is encrypted`)
-  const header = entry.localHeaderOffset
-  need(zip, header, 30, `local header of ${entry.name}`)
-  if (zip.readUInt32LE(header) !== LOCAL_HEADER) {
-    throw new ZipError(`corrupt zip: bad local header signature for ${entry.name}`)
+export async function readZipEntry(zip: Buffer, entry: ZipEntry): Promise<Buffer> {
+  const { file, entries } = await openZip(zip)
+  const found = entries.find(
+    ({ entry: e }) => e.name === entry.name && e.localHeaderOffset === entry.localHeaderOffset,
+  )
+  if (!found) {
+    throw new ZipError(`zip entry ${entry.name} is not in this archive`, { entry: entry.name })
   }
-  const start = header + 30 + zip.readUInt16LE(header + 26) + zip.readUInt16LE(header + 28)
-  need(zip, start, entry.compressedSize, `data of ${entry.name}`)
-  const raw = zip.subarray(start, start + entry.compressedSize)
-  let data: Buffer
-  if (entry.method === 0) data = Buffer.from(raw)
-  else if (entry.method === 8) {
-    try {
-      data = inflateRawSync(raw)
-    } catch (cause) {
-      throw new ZipError(`corrupt zip: cannot inflate ${entry.name}`, { cause })
-    }
-  } else {
-    throw new ZipError(
-      `zip entry ${entry.name} uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`,
-    )
-  }
-  if (data.length !== entry.size) {
-    throw new ZipError(`corrupt zip: ${entry.name} is ${data.length} bytes, expected ${entry.size}`)
-  }
-  if (crc32(data) !== entry.crc32) throw new ZipError(`corrupt zip: CRC mismatch for ${entry.name}`)
-  return data
+  return readEntryContent(file, found.raw, found.entry)
 }
 
 /**
@@ -218,60 +188,16 @@ export function readZipEntry(zip: Buffer, entry: ZipEntry): Buffer {
  *
  * @example
  * ```ts
- * const files = unzip(zipBytes)
+ * const files = await unzip(zipBytes)
  * files.get('index.js')?.toString()
  * ```
+ * @throws ZipError as {@link readZipEntry} does.
  */
-export function unzip(zip: Buffer): Map<string, Buffer> {
+export async function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
+  const { file, entries } = await openZip(zip)
   const files = new Map<string, Buffer>()
-  for (const entry of readZipEntries(zip)) {
-    if (!entry.isDirectory) files.set(entry.name, readZipEntry(zip, entry))
+  for (const { entry, raw } of entries) {
+    if (!entry.isDirectory) files.set(entry.name, await readEntryContent(file, raw, entry))
   }
   return files
-}
-
-function safeTarget(root: string, name: string): string {
-  const parts = name.split('/').filter((part) => part !== '' && part !== '.')
-  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name) || parts.includes('..')) {
-    throw new ZipError(`unsafe path in zip: ${JSON.stringify(name)}`)
-  }
-  const target = resolve(root, ...parts)
-  if (target !== root && !target.startsWith(root + sep)) {
-    throw new ZipError(`unsafe path in zip: ${JSON.stringify(name)}`)
-  }
-  return target
-}
-
-/**
- * Extracts a zip archive into `dir` (created if needed), keeping Unix
- * permission bits and symbolic links. Refuses absolute paths and `..`.
- *
- * @returns the paths of the extracted files, relative to `dir`.
- * @throws ZipError for an unreadable archive or an unsafe path.
- */
-export async function extractZip(zip: Buffer, dir: string): Promise<string[]> {
-  const root = resolve(dir)
-  await mkdir(root, { recursive: true })
-  const written: string[] = []
-  for (const entry of readZipEntries(zip)) {
-    const target = safeTarget(root, entry.name)
-    if (entry.isDirectory) {
-      await mkdir(target, { recursive: true })
-      continue
-    }
-    const data = readZipEntry(zip, entry)
-    await mkdir(dirname(target), { recursive: true })
-    if (entry.isSymlink) {
-      const link = data.toString('utf8')
-      if (link.startsWith('/'))
-        throw new ZipError(`unsafe symlink in zip: ${entry.name} -> ${link}`)
-      safeTarget(root, join(dirname(entry.name), link).replaceAll('\\', '/'))
-      await symlink(link, target)
-    } else {
-      await writeFile(target, data)
-      if (entry.mode) await chmod(target, entry.mode | 0o400)
-    }
-    written.push(entry.name.replace(/^\.\//, ''))
-  }
-  return written
 }

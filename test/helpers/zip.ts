@@ -1,15 +1,18 @@
 /**
- * A tiny zip writer for tests: builds Lambda deployment packages in memory
- * (stored or deflated entries, Unix modes, optional ZIP64 records).
+ * Zip archives for tests, written with yazl: Lambda deployment packages with
+ * stored or deflated entries, Unix modes, symbolic links, optional ZIP64
+ * records. The same files always give the same bytes (a fixed mtime), so the
+ * same code keeps the same CodeSha256.
  */
-import { deflateRawSync } from 'node:zlib'
-import { crc32 } from '../../src/emulator/zip.js'
+import { buffer as readAll } from 'node:stream/consumers'
+import { ZipFile } from 'yazl'
 
 /** One file of {@link createZip}. */
 export interface ZipInput {
+  /** Path inside the archive; a name ending in `/` is a directory. */
   name: string
   data: string | Uint8Array
-  /** Unix mode bits, e.g. 0o755. @default 0o644 */
+  /** Unix mode bits with the file type, e.g. 0o755 or 0o120777 for a symlink. @default 0o644 */
   mode?: number
   /** 0 stored, 8 deflate. @default 8 */
   method?: 0 | 8
@@ -23,104 +26,65 @@ export interface CreateZipOptions {
   comment?: string
 }
 
+const MTIME = new Date(Date.UTC(2020, 0, 1))
+
 /**
- * Builds a zip archive from files, as a Buffer.
+ * Builds a zip archive from files.
  *
  * @example
  * ```ts
- * const zip = createZip({ 'index.mjs': 'export const handler = async () => 42' })
+ * const zip = await createZip({ 'index.mjs': 'export const handler = async () => 42' })
  * ```
  */
-export function createZip(
+export async function createZip(
   files: Record<string, string | Uint8Array> | ZipInput[],
   options: CreateZipOptions = {},
-): Buffer {
+): Promise<Buffer> {
   const inputs: ZipInput[] = Array.isArray(files)
     ? files
     : Object.entries(files).map(([name, data]) => ({ name, data }))
+  const zip = new ZipFile()
   const zip64 = options.zip64 ?? false
-  const locals: Buffer[] = []
-  const centrals: Buffer[] = []
-  let offset = 0
   for (const input of inputs) {
-    const name = Buffer.from(input.name, 'utf8')
-    const content =
-      typeof input.data === 'string' ? Buffer.from(input.data) : Buffer.from(input.data)
-    const method = input.name.endsWith('/') ? 0 : (input.method ?? 8)
-    const stored = method === 8 ? deflateRawSync(content) : content
-    const crc = crc32(content)
-    const isDir = input.name.endsWith('/')
-    const mode = (isDir ? 0o040000 : 0o100000) | (input.mode ?? (isDir ? 0o755 : 0o644))
-
-    const localExtra = zip64 ? Buffer.alloc(20) : Buffer.alloc(0)
-    if (zip64) {
-      localExtra.writeUInt16LE(0x0001, 0)
-      localExtra.writeUInt16LE(16, 2)
-      localExtra.writeBigUInt64LE(BigInt(content.length), 4)
-      localExtra.writeBigUInt64LE(BigInt(stored.length), 12)
+    if (input.name.endsWith('/')) {
+      zip.addEmptyDirectory(input.name, { mtime: MTIME, mode: 0o40000 | (input.mode ?? 0o755) })
+      continue
     }
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(zip64 ? 45 : 20, 4)
-    local.writeUInt16LE(0x0800, 6)
-    local.writeUInt16LE(method, 8)
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(zip64 ? 0xffffffff : stored.length, 18)
-    local.writeUInt32LE(zip64 ? 0xffffffff : content.length, 22)
-    local.writeUInt16LE(name.length, 26)
-    local.writeUInt16LE(localExtra.length, 28)
-    locals.push(local, name, localExtra, stored)
-
-    const centralExtra = zip64 ? Buffer.alloc(28) : Buffer.alloc(0)
-    if (zip64) {
-      centralExtra.writeUInt16LE(0x0001, 0)
-      centralExtra.writeUInt16LE(24, 2)
-      centralExtra.writeBigUInt64LE(BigInt(content.length), 4)
-      centralExtra.writeBigUInt64LE(BigInt(stored.length), 12)
-      centralExtra.writeBigUInt64LE(BigInt(offset), 20)
-    }
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE((3 << 8) | (zip64 ? 45 : 20), 4)
-    central.writeUInt16LE(zip64 ? 45 : 20, 6)
-    central.writeUInt16LE(0x0800, 8)
-    central.writeUInt16LE(method, 10)
-    central.writeUInt32LE(crc, 16)
-    central.writeUInt32LE(zip64 ? 0xffffffff : stored.length, 20)
-    central.writeUInt32LE(zip64 ? 0xffffffff : content.length, 24)
-    central.writeUInt16LE(name.length, 28)
-    central.writeUInt16LE(centralExtra.length, 30)
-    central.writeUInt32LE(((mode << 16) | (isDir ? 0x10 : 0)) >>> 0, 38)
-    central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42)
-    centrals.push(central, name, centralExtra)
-
-    offset += local.length + name.length + localExtra.length + stored.length
+    const mode = input.mode ?? 0o644
+    zip.addBuffer(Buffer.from(input.data), input.name, {
+      mtime: MTIME,
+      mode: mode & 0o170000 ? mode : 0o100000 | mode,
+      compress: (input.method ?? 8) === 8,
+      forceZip64Format: zip64,
+    })
   }
-  const cd = Buffer.concat(centrals)
-  const tail: Buffer[] = []
-  if (zip64) {
-    const record = Buffer.alloc(56)
-    record.writeUInt32LE(0x06064b50, 0)
-    record.writeBigUInt64LE(44n, 4)
-    record.writeUInt16LE(45, 12)
-    record.writeUInt16LE(45, 14)
-    record.writeBigUInt64LE(BigInt(inputs.length), 24)
-    record.writeBigUInt64LE(BigInt(inputs.length), 32)
-    record.writeBigUInt64LE(BigInt(cd.length), 40)
-    record.writeBigUInt64LE(BigInt(offset), 48)
-    const locator = Buffer.alloc(20)
-    locator.writeUInt32LE(0x07064b50, 0)
-    locator.writeBigUInt64LE(BigInt(offset + cd.length), 8)
-    locator.writeUInt32LE(1, 16)
-    tail.push(record, locator)
+  const bytes = readAll(zip.outputStream)
+  zip.end({ forceZip64Format: zip64, comment: options.comment ?? '' })
+  return bytes
+}
+
+/**
+ * Renames an entry by rewriting its name bytes in the local header and the
+ * central directory: the way to make an archive that a careful writer (yazl)
+ * refuses to make, such as one with `../` in a name. Both names must have the
+ * same length in UTF-8.
+ *
+ * @example
+ * ```ts
+ * const evil = renameEntry(await createZip({ 'xx/escape.txt': 'x' }), 'xx/escape.txt', '../escape.txt')
+ * ```
+ */
+export function renameEntry(zip: Buffer, from: string, to: string): Buffer {
+  const a = Buffer.from(from)
+  const b = Buffer.from(to)
+  if (a.length !== b.length) throw new Error(`renameEntry: ${from} and ${to} differ in length`)
+  const out = Buffer.from(zip)
+  let found = 0
+  for (let at = out.indexOf(a); at >= 0; at = out.indexOf(a, at + a.length)) {
+    b.copy(out, at)
+    found++
   }
-  const comment = Buffer.from(options.comment ?? '', 'utf8')
-  const eocd = Buffer.alloc(22)
-  eocd.writeUInt32LE(0x06054b50, 0)
-  eocd.writeUInt16LE(zip64 ? 0xffff : inputs.length, 8)
-  eocd.writeUInt16LE(zip64 ? 0xffff : inputs.length, 10)
-  eocd.writeUInt32LE(zip64 ? 0xffffffff : cd.length, 12)
-  eocd.writeUInt32LE(zip64 ? 0xffffffff : offset, 16)
-  eocd.writeUInt16LE(comment.length, 20)
-  return Buffer.concat([...locals, cd, ...tail, eocd, comment])
+  if (found < 2)
+    throw new Error(`renameEntry: ${from} is not both in a local header and the directory`)
+  return out
 }

@@ -12,7 +12,7 @@ import {
 } from '../../../src/aws/s3/S3ResultStore.js'
 import { awsFetchConnection } from '../../../src/aws/signedFetch.js'
 import { StoreError } from '../../../src/core/errors.js'
-import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/Emulator.js'
+import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/index.js'
 import type { ResultStore } from '../../../src/store/ResultStore.js'
 
 // Runs against fanout's emulator (moto's S3 behind the gateway) on a free, non-default port.

@@ -20,14 +20,14 @@ import {
 } from '@aws-sdk/client-s3'
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EmulatorError } from '../../../src/emulator/errors.js'
 import {
   emulatorStatus,
   freePort,
   type StartEmulatorResult,
   startEmulator,
   stopEmulator,
-} from '../../../src/emulator/Emulator.js'
-import { EmulatorError } from '../../../src/emulator/errors.js'
+} from '../../../src/emulator/index.js'
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
 import { waitFor } from '../../helpers/cli.js'
 import { awsQuery, createLambdaRole } from '../../helpers/emulator.js'
@@ -63,7 +63,7 @@ async function createFunction(
       Runtime: 'nodejs22.x',
       Role: roleArn,
       Handler: options.handler ?? 'index.handler',
-      Code: { ZipFile: createZip(files) },
+      Code: { ZipFile: await createZip(files) },
       Timeout: options.timeout ?? 10,
       MemorySize: 256,
       Environment: { Variables: { BUCKET: bucket, ...options.env } },
@@ -297,7 +297,7 @@ describe('Lambda through the gateway', () => {
     await lambda.send(
       new UpdateFunctionCodeCommand({
         FunctionName: 'echo',
-        ZipFile: createZip({ 'index.mjs': echoSource(2) }),
+        ZipFile: await createZip({ 'index.mjs': echoSource(2) }),
       }),
     )
     // Act

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveEmulatorFiles } from '../../../src/emulator/Emulator.js'
+import { resolveEmulatorFiles } from '../../../src/emulator/emulatorFiles.js'
 
 // The moto launcher's refusals: they happen before any server starts, so they are quick.
 let dir: string

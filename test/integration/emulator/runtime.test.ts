@@ -2,9 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveEmulatorFiles } from '../../../src/emulator/Emulator.js'
-import { FunctionPool, type RuntimeSpec } from '../../../src/emulator/lambdaPool.js'
+import { resolveEmulatorFiles } from '../../../src/emulator/emulatorFiles.js'
+import { FunctionPool } from '../../../src/emulator/FunctionPool.js'
 import { LogWriter, readFunctionLogs } from '../../../src/emulator/logs.js'
+import type { RuntimeSpec } from '../../../src/emulator/RuntimeProcess.js'
 
 // The built runtime (dist/lambdaRuntime.js) driven by the pool directly: no moto, no gateway.
 let root: string
@@ -44,6 +45,7 @@ async function setup(
     generation: name,
     codeDir,
     runtimePath: resolveEmulatorFiles().runtime,
+    nodePath: process.execPath,
     env: {
       PATH: process.env.PATH ?? '',
       LAMBDA_TASK_ROOT: codeDir,

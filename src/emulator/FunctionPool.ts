@@ -1,38 +1,13 @@
 /**
- * Warm Lambda "containers": per function, a pool of runtime child processes
- * (`dist/lambdaRuntime.js`, forked with IPC) that grows on demand up to a
- * cap and reuses idle processes. Each process runs one invocation at a time;
- * the pool enforces the timeout (the process is killed), writes the
- * CloudWatch-like START/END/REPORT lines, and retires processes whose code or
- * configuration is outdated.
+ * Warm Lambda "containers" of one function: a pool of {@link RuntimeProcess}es
+ * that grows on demand up to a cap and reuses idle processes. The pool
+ * enforces the timeout, writes the CloudWatch-like START/END/REPORT lines,
+ * and retires processes whose code or configuration is outdated.
  */
-import { type ChildProcess, fork } from 'node:child_process'
 import { availableParallelism, setPriority } from 'node:os'
-import { createInterface } from 'node:readline'
 import type { LogWriter } from './logs.js'
-import type {
-  ChildMessage,
-  InvokeMessage,
-  LambdaErrorBody,
-  ResultMessage,
-  RuntimeFunctionInfo,
-} from './runtimeProtocol.js'
-
-/** Everything needed to start a runtime process for one version of a function. */
-export interface RuntimeSpec {
-  /** Changes whenever the code or configuration changes; processes of another generation are retired. */
-  generation: string
-  /** The unzipped code (`LAMBDA_TASK_ROOT`). */
-  codeDir: string
-  /** The full environment of the process. */
-  env: Record<string, string>
-  /** Path of `lambdaRuntime.js`. */
-  runtimePath: string
-  /** Facts for the handler's `context`. */
-  info: RuntimeFunctionInfo
-  timeoutSeconds: number
-  memoryMb: number
-}
+import { RuntimeProcess, type RuntimeSpec } from './RuntimeProcess.js'
+import type { LambdaErrorBody } from './runtimeProtocol.js'
 
 /** How one invocation ended. */
 export interface InvocationOutcome {
@@ -48,128 +23,6 @@ export interface InvocationOutcome {
   maxMemoryUsedMb?: number
   /** The invocation's log lines (only when requested), for `X-Amz-Log-Result`. */
   logLines?: string[]
-}
-
-type ProcessState = 'starting' | 'idle' | 'busy' | 'dead'
-
-type ReadyOutcome =
-  | { ok: true; initDurationMs: number }
-  | { ok: false; error: LambdaErrorBody; initDurationMs: number }
-
-/** One runtime child process. */
-export class RuntimeProcess {
-  readonly child: ChildProcess
-  readonly generation: string
-  readonly ready: Promise<ReadyOutcome>
-  state: ProcessState = 'starting'
-  lastUsed = Date.now()
-  /** Init duration (fork to handler loaded), reported with the first invocation only. */
-  pendingInitMs: number | undefined
-  readonly #spawnedAt = performance.now()
-  /** Where console and stdout lines go; the pool points it at the running invocation. */
-  onLog: (message: string) => void
-  #pending: ((result: ResultMessage | { exit: string }) => void) | undefined
-  #exitReason: string | undefined
-
-  constructor(spec: RuntimeSpec, onLog: (message: string) => void) {
-    this.generation = spec.generation
-    this.onLog = onLog
-    this.child = fork(spec.runtimePath, [], {
-      cwd: spec.codeDir,
-      env: spec.env,
-      execArgv: [],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    })
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      if (stream)
-        createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (l) =>
-          this.onLog(l),
-        )
-    }
-    let settleReady: (outcome: ReadyOutcome) => void = () => {}
-    this.ready = new Promise((resolve) => {
-      settleReady = resolve
-    })
-    this.child.on('message', (message: ChildMessage) => {
-      switch (message.type) {
-        case 'ready':
-          this.pendingInitMs = performance.now() - this.#spawnedAt
-          if (this.state === 'starting') this.state = 'idle'
-          settleReady({ ok: true, initDurationMs: message.initDurationMs })
-          break
-        case 'initError':
-          this.state = 'dead'
-          settleReady({ ok: false, error: message.error, initDurationMs: message.initDurationMs })
-          break
-        case 'log':
-          this.onLog(message.message)
-          break
-        case 'result': {
-          const pending = this.#pending
-          this.#pending = undefined
-          if (message.exiting) this.state = 'dead'
-          pending?.(message)
-          break
-        }
-      }
-    })
-    // The runtime is gone: fail its init if it was starting, and the invocation it was running.
-    const die = (reason: string) => {
-      this.#exitReason ??= reason
-      const wasStarting = this.state === 'starting'
-      this.state = 'dead'
-      if (wasStarting) {
-        settleReady({
-          ok: false,
-          error: { errorType: 'Runtime.ExitError', errorMessage: this.#exitReason },
-          initDurationMs: 0,
-        })
-      }
-      const pending = this.#pending
-      this.#pending = undefined
-      pending?.({ exit: this.#exitReason })
-    }
-    // A failed spawn (missing cwd, no node) emits 'error' and maybe no 'exit': settle everything here too.
-    this.child.on('error', (error) => die(`Runtime failed to start: ${error.message}`))
-    this.child.on('exit', (code, signal) =>
-      die(`Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`),
-    )
-  }
-
-  /** Runs one invocation; resolves with its outcome (never rejects). */
-  invoke(
-    message: InvokeMessage,
-    timeoutMs: number,
-  ): Promise<ResultMessage | { exit: string } | { timeout: true }> {
-    this.state = 'busy'
-    this.lastUsed = Date.now()
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#pending = undefined
-        this.#exitReason = 'Task timed out'
-        this.kill()
-        resolve({ timeout: true })
-      }, timeoutMs)
-      this.#pending = (result) => {
-        clearTimeout(timer)
-        resolve(result)
-      }
-      try {
-        this.child.send(message)
-      } catch (error) {
-        this.#pending = undefined
-        clearTimeout(timer)
-        resolve({ exit: `Runtime exited with error: ${(error as Error).message}` })
-      }
-    })
-  }
-
-  /** Kills the process at once (SIGKILL). */
-  kill(): void {
-    this.state = 'dead'
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
-  }
 }
 
 /** Options of {@link FunctionPool}. */

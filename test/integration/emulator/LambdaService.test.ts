@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { resolveEmulatorFiles } from '../../../src/emulator/Emulator.js'
-import { LambdaService } from '../../../src/emulator/lambdaService.js'
+import { resolveEmulatorFiles } from '../../../src/emulator/emulatorFiles.js'
+import { LambdaService } from '../../../src/emulator/LambdaService.js'
 import { LogWriter } from '../../../src/emulator/logs.js'
 import { MotoClient } from '../../../src/emulator/motoClient.js'
 import { createZip } from '../../helpers/zip.js'
@@ -14,7 +14,9 @@ import { createZip } from '../../helpers/zip.js'
 // LambdaService against a fake moto: no code route (plain moto), so the code is found the way a
 // CDK deployment leaves it, by the S3 key of Code.Location in an asset bucket.
 const assetBucket = 'cdk-hnb659fds-assets-123456789012-us-east-1'
-const zip = createZip({ 'index.mjs': 'export const handler = async (e) => ({ doubled: e.n * 2 })' })
+const zip = await createZip({
+  'index.mjs': 'export const handler = async (e) => ({ doubled: e.n * 2 })',
+})
 const sha = createHash('sha256').update(zip).digest('base64')
 const seen: string[] = []
 
