@@ -5,6 +5,7 @@ import { UsageError } from '../../core/errors.js'
 import type { Manifest } from '../../core/manifest.js'
 import { progressOf } from '../../core/schedule.js'
 import { readManifest } from '../../executors/local/LocalExecutor.js'
+import { AWS_SDK, importOptional } from '../../runner/optionalDeps.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
 import { validateJobId } from '../../store/layout.js'
 
@@ -74,8 +75,17 @@ async function findJob(jobId: string, root: string, target: string | undefined) 
       continue
     }
     const connection = connectionFor(t, process.env)
-    const { S3ResultStore, s3ClientFor } = await import('../../aws/s3/S3ResultStore.js')
-    const { readCloudManifest } = await import('../../aws/client/CloudExecutor.js')
+    const feature = `reading job ${jobId} from --target ${t}`
+    const { S3ResultStore, s3ClientFor } = await importOptional(
+      feature,
+      AWS_SDK,
+      () => import('../../aws/s3/S3ResultStore.js'),
+    )
+    const { readCloudManifest } = await importOptional(
+      feature,
+      AWS_SDK,
+      () => import('../../aws/client/CloudExecutor.js'),
+    )
     const store = new S3ResultStore(
       s3ClientFor({ endpoint: connection.endpoint, region: connection.region }),
       deployed.bucket,
@@ -107,7 +117,11 @@ export async function statusCommand(
   const found = await findJob(jobId, options.root, options.target)
   let execution: { status?: string; error?: string; cause?: string } | undefined
   if (found.target !== 'local' && 'deployed' in found && found.deployed && found.connection) {
-    const { SFNClient, DescribeExecutionCommand } = await import('@aws-sdk/client-sfn')
+    const { SFNClient, DescribeExecutionCommand } = await importOptional(
+      'fanout status',
+      AWS_SDK,
+      () => import('@aws-sdk/client-sfn'),
+    )
     const sfn = new SFNClient(clientConfig(found.connection))
     const executionArn = `${found.deployed.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`
     try {
@@ -189,8 +203,10 @@ async function readLogs(
       // not fanout's emulator (real LocalStack): read CloudWatch Logs below
     }
   }
-  const { CloudWatchLogsClient, FilterLogEventsCommand } = await import(
-    '@aws-sdk/client-cloudwatch-logs'
+  const { CloudWatchLogsClient, FilterLogEventsCommand } = await importOptional(
+    'fanout logs',
+    AWS_SDK,
+    () => import('@aws-sdk/client-cloudwatch-logs'),
   )
   const logs = new CloudWatchLogsClient(clientConfig(connection))
   const out: { timestamp: number; message: string }[] = []

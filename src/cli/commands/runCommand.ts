@@ -3,6 +3,7 @@ import { UsageError } from '../../core/errors.js'
 import { createManifest } from '../../core/manifest.js'
 import type { Executor, RunOutcome } from '../../executors/Executor.js'
 import { LocalExecutor } from '../../executors/local/LocalExecutor.js'
+import { AWS_SDK, importOptional } from '../../runner/optionalDeps.js'
 import { newJobId, planJob } from '../../runner/planJob.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
 import { jobPrefix, manifestKey, validateJobId } from '../../store/layout.js'
@@ -37,8 +38,12 @@ async function backendFor(options: RunOptions, root: string): Promise<Backend> {
       close: () => executor.close(),
     }
   }
-  // the AWS SDK loads only for cloud targets
-  const { cloudBackend } = await import('../../runner/cloudBackend.js')
+  // the AWS SDK (an optional peer dependency) loads only for cloud targets
+  const { cloudBackend } = await importOptional(
+    `--target ${options.target}`,
+    AWS_SDK,
+    () => import('../../runner/cloudBackend.js'),
+  )
   return cloudBackend(options, root)
 }
 
