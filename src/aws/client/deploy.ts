@@ -51,14 +51,13 @@ export function readDeployment(root: string, target: CloudTarget): DeployedStack
 
 /**
  * The CDK CLI and the app it runs: `aws-cdk` (an optional peer dependency)
- * wherever npm installed it, and fanout's compiled app `dist/infra/app.js`,
- * run with this same node (no TypeScript loader, no cdk.json needed).
+ * wherever npm installed it, and fanout's compiled app `dist/infra/app.js`
+ * (no TypeScript loader, no cdk.json needed). Given a `.js` file as `--app`,
+ * the CDK CLI runs it with its own node, quoting the path itself.
  */
 function cdkCommand(): { bin: string; app: string } {
   const bin = resolveOptional('fanout deploy', AWS_CDK, 'aws-cdk/bin/cdk')
-  // the CDK CLI runs --app through a shell: quote both paths
-  const app = `${JSON.stringify(process.execPath)} ${JSON.stringify(distEntry('infra/app'))}`
-  return { bin, app }
+  return { bin, app: distEntry('infra/app') }
 }
 
 /** Run the AWS CDK CLI with the target's environment, in fanout's working directory. */
