@@ -151,6 +151,21 @@ describe('a local-only install', () => {
     expect(csv.slice(1)).toEqual(Array.from({ length: 20 }, (_, i) => `${i},${i},${i * i}`))
   })
 
+  it('plans a job with npx fanout plan --json', async () => {
+    // Prepare
+    const args = ['fanout', 'plan', 'job.ts', '--json', '--workers', '2', '--param', 'n=12']
+
+    // Act
+    const result = await runCommand('npx', args, { cwd: project, env })
+
+    // Assess
+    expect(result.code).toBe(0)
+    const plan = JSON.parse(result.stdout) as { atoms: number; boundaries: number[] }
+    expect(plan.atoms).toBe(12)
+    expect(plan.boundaries.at(0)).toBe(0)
+    expect(plan.boundaries.at(-1)).toBe(12)
+  })
+
   it("type-checks a job and a runner script with the user's tsc settings, and catches a bad job", async () => {
     // Prepare
     writeFileSync(join(project, 'typedRunner.ts'), TYPED_RUNNER)
