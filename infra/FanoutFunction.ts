@@ -1,26 +1,28 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib'
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda'
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs'
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import type { Construct } from 'constructs'
-import { REPO_ROOT } from './paths.js'
 
 /** Powertools log levels. */
 export type FanoutLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'
 
-/**
- * ESM bundles may still contain CommonJS dependencies that call `require`:
- * give them one. The alias avoids clashing with any name esbuild emits.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __fanoutCreateRequire } from 'node:module';const require = __fanoutCreateRequire(import.meta.url);"
-
 /** Options of {@link FanoutFunction}: only what differs between fanout's functions. */
 export interface FanoutFunctionProps {
-  /** The handler module (absolute path), exporting `handler`. */
-  readonly entry: string
+  /**
+   * The directory of the function's prebuilt bundle (absolute path): an
+   * `index.mjs` exporting `handler`, and its source map. `npm run build`
+   * writes them to `dist/functions/<name>/`.
+   */
+  readonly codeDir: string
   /** Memory in MB. @default 1024 */
   readonly memorySize?: number
   /** Timeout. @default Duration.seconds(60) */
@@ -33,11 +35,6 @@ export interface FanoutFunctionProps {
   readonly logLevel?: FanoutLogLevel
   /** A description for the console. @default - none */
   readonly description?: string
-  /**
-   * The directory esbuild runs in; `entry` and `package-lock.json` must be under it.
-   * @default the repository root
-   */
-  readonly projectRoot?: string
 }
 
 /**
@@ -45,16 +42,18 @@ export interface FanoutFunctionProps {
  *
  * Defaults (not overridable, so every function is built the same way):
  * - runtime `nodejs22.x`, architecture `arm64`;
- * - bundled by the local esbuild (`forceDockerBundling: false`, never Docker)
- *   with `projectRoot` = the repository root and `depsLockFilePath` = its
- *   `package-lock.json`;
- * - ESM output (`index.mjs`, `mainFields: ['module', 'main']`) with a banner
- *   that defines `require` through `createRequire` for CommonJS dependencies;
- * - `target: 'node20'`: the same bundle runs on the emulator's Node 20 and on
- *   Lambda's Node 22;
- * - minified, external source maps without sources content, and
- *   `NODE_OPTIONS=--enable-source-maps`;
- * - `@aws-sdk/*` left external (Lambda's Node runtime ships SDK v3);
+ * - code: a prebuilt bundle directory ({@link FanoutFunctionProps.codeDir}),
+ *   deployed as is (`Code.fromAsset`), handler `index.handler`. The bundles are
+ *   built once by `npm run build` (scripts/build.js), so deploying needs no
+ *   bundler, no lockfile and none of the handlers' dependencies, and works the
+ *   same from this repository and from an installed package. Each bundle is
+ *   ESM (`index.mjs`, `mainFields: ['module', 'main']`) with a banner that
+ *   defines `require` through `createRequire` for CommonJS dependencies;
+ *   `target: 'node20'` (the same bundle runs on the emulator's Node 20 and on
+ *   Lambda's Node 22); minified with names kept; an external source map
+ *   without sources content; `@aws-sdk/*` left external (Lambda's Node
+ *   runtime ships SDK v3);
+ * - `NODE_OPTIONS=--enable-source-maps`;
  * - its own `logs.LogGroup` with retention ({@link FanoutFunctionProps.logRetention},
  *   one month by default), destroyed with the stack;
  * - its own IAM role with no managed policy: it may write to its own log group
@@ -65,21 +64,26 @@ export interface FanoutFunctionProps {
  * @example
  * ```ts
  * const worker = new FanoutFunction(this, 'Worker', {
- *   entry: join(functionsDir, 'workerHandler.ts'),
+ *   codeDir: join(functionsDir, 'worker'),
  *   memorySize: 1769,
  *   timeout: Duration.seconds(900),
  *   environment: { FANOUT_BUCKET: bucket.bucketName },
  * })
  * ```
  */
-export class FanoutFunction extends NodejsFunction {
+export class FanoutFunction extends LambdaFunction {
   /** The runtime every fanout function uses. */
   static readonly RUNTIME = Runtime.NODEJS_22_X
   /** The architecture every fanout function uses. */
   static readonly ARCHITECTURE = Architecture.ARM_64
 
   constructor(scope: Construct, id: string, props: FanoutFunctionProps) {
-    const projectRoot = props.projectRoot ?? REPO_ROOT
+    const handlerFile = join(props.codeDir, 'index.mjs')
+    if (!existsSync(handlerFile)) {
+      throw new TypeError(
+        `Expected codeDir to hold a prebuilt handler bundle, but ${handlerFile} is missing: run \`npm run build\` in the fanout package (it writes dist/functions/<name>/index.mjs)`,
+      )
+    }
     const logGroup = new LogGroup(scope, `${id}LogGroup`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -89,8 +93,8 @@ export class FanoutFunction extends NodejsFunction {
       description: `fanout ${id} function`,
     })
     super(scope, id, {
-      entry: props.entry,
-      handler: 'handler',
+      code: Code.fromAsset(props.codeDir),
+      handler: 'index.handler',
       description: props.description,
       runtime: FanoutFunction.RUNTIME,
       architecture: FanoutFunction.ARCHITECTURE,
@@ -99,27 +103,11 @@ export class FanoutFunction extends NodejsFunction {
       tracing: Tracing.DISABLED,
       role,
       logGroup,
-      projectRoot,
-      depsLockFilePath: join(projectRoot, 'package-lock.json'),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'fanout',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ...props.environment,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        target: 'node20',
-        minify: true,
-        // error class names survive minification, so Lambda's errorType stays readable
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: ['@aws-sdk/*'],
-        logLevel: LogLevel.WARNING,
       },
     })
     logGroup.grantWrite(role)

@@ -14,7 +14,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket } from 'aws
 import type { Construct } from 'constructs'
 import { FanoutFunction, type FanoutLogLevel } from './FanoutFunction.js'
 import { FanoutWorkflow } from './FanoutWorkflow.js'
-import { DEFAULT_FUNCTIONS_DIR, REPO_ROOT } from './paths.js'
+import { DEFAULT_FUNCTIONS_DIR } from './paths.js'
 
 /** Key prefix of content-addressed job bundles (`bundles/<sha256>.mjs`). */
 export const BUNDLES_PREFIX = 'bundles/'
@@ -51,9 +51,11 @@ export interface FanoutStackProps extends StackProps {
   readonly executionTimeout?: Duration
   /** Log state machine executions (level ALL) to a log group. @default true */
   readonly stateMachineLogging?: boolean
-  /** The directory esbuild runs in; `functionsDir` and `package-lock.json` must be under it. @default the repository root */
-  readonly projectRoot?: string
-  /** Where `planHandler.ts`, `workerHandler.ts`, `tallyHandler.ts` and `reduceHandler.ts` are. @default `<repository root>/functions` */
+  /**
+   * Where the prebuilt handler bundles are: `plan/`, `worker/`, `tally/` and
+   * `reduce/`, each holding an `index.mjs` that exports `handler`.
+   * @default `<fanout package>/dist/functions` (written by `npm run build`)
+   */
   readonly functionsDir?: string
 }
 
@@ -92,7 +94,6 @@ export class FanoutStack extends Stack {
       1,
       36500,
     )
-    const projectRoot = props.projectRoot ?? REPO_ROOT
     const functionsDir = props.functionsDir ?? DEFAULT_FUNCTIONS_DIR
 
     this.bucket = new Bucket(this, 'Bucket', {
@@ -119,8 +120,7 @@ export class FanoutStack extends Stack {
 
     const fn = (name: string, memorySize: number, timeout: Duration, env: Record<string, string>) =>
       new FanoutFunction(this, name, {
-        entry: join(functionsDir, `${name.toLowerCase()}Handler.ts`),
-        projectRoot,
+        codeDir: join(functionsDir, name.toLowerCase()),
         memorySize,
         timeout,
         logRetention: props.logRetention,

@@ -1,7 +1,9 @@
 /**
- * fanout's CDK app (`npx cdk synth|deploy`, see cdk.json). Context keys:
- * `stackName`, `workerMemoryMb`, `workerTimeoutSeconds`, `retentionDays`,
- * `emulator`, `functionsDir`, `projectRoot` (see `appContextSchema` in context.ts).
+ * fanout's CDK app. `npm run build` compiles it to `dist/infra/app.js`, which
+ * `fanout deploy` (and `npx cdk synth|deploy` in this repository, see cdk.json)
+ * runs with plain node. Context keys: `stackName`, `workerMemoryMb`,
+ * `workerTimeoutSeconds`, `retentionDays`, `emulator`, `functionsDir` (see
+ * `appContextSchema` in context.ts).
  *
  * Environment-agnostic unless `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION`
  * are set (the CLI sets them from the credentials it finds), so `cdk synth`
@@ -23,7 +25,6 @@ new FanoutStack(app, context.stackName, {
   workerTimeout: Duration.seconds(context.workerTimeoutSeconds),
   retentionDays: context.retentionDays,
   ...(context.functionsDir ? { functionsDir: context.functionsDir } : {}),
-  ...(context.projectRoot ? { projectRoot: context.projectRoot } : {}),
   ...(context.emulator
     ? {
         // moto fails stack updates on the BootstrapVersion parameter.

@@ -29,10 +29,11 @@ export const appContextSchema = z
     retentionDays: integer(1, 36500).default(30),
     /** Deploying to fanout's emulator (moto): no bootstrap version rule. @default false */
     emulator: flag.default(false),
-    /** Handlers directory, for stub deploys (relative to the working directory). @default `<repo>/functions` */
+    /**
+     * Directory of prebuilt handler bundles (`<name>/index.mjs`), for stub
+     * deploys (relative to the working directory). @default `<fanout package>/dist/functions`
+     */
     functionsDir: z.string().min(1).optional(),
-    /** Where esbuild runs; must contain `functionsDir` and a `package-lock.json`. @default the repository root */
-    projectRoot: z.string().min(1).optional(),
   })
   .strict()
 
@@ -63,9 +64,8 @@ export function readAppContext(node: Node): AppContext {
     )
   }
   const context = parsed.data
-  for (const key of ['functionsDir', 'projectRoot'] as const) {
-    const dir = context[key]
-    if (dir && !isAbsolute(dir)) context[key] = resolve(dir)
+  if (context.functionsDir && !isAbsolute(context.functionsDir)) {
+    context.functionsDir = resolve(context.functionsDir)
   }
   return context
 }

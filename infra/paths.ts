@@ -1,8 +1,8 @@
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { packageRoot } from '../src/runtime/packageRoot.js'
 
-/** The repository root: the directory that holds `package.json`, `package-lock.json` and `functions/`. */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
-
-/** Where the Lambda handlers live (`functions/<name>Handler.ts`, each exporting `handler`). */
-export const DEFAULT_FUNCTIONS_DIR = join(REPO_ROOT, 'functions')
+/**
+ * Where the prebuilt Lambda bundles are: `<fanout package>/dist/functions/<name>/index.mjs`
+ * (written by `npm run build`), the same in this repository and in an installed package.
+ */
+export const DEFAULT_FUNCTIONS_DIR = join(packageRoot(), 'dist', 'functions')

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { FanoutError, RunInterruptedError, UsageError } from '../core/errors.js'
 import { PARTITION_SCHEMES } from '../core/types.js'
 import { TARGETS } from '../runner/options.js'
-import { packageRoot } from '../runtime/packageRoot.js'
+import { fanoutVersion } from '../runtime/packageRoot.js'
 import { deployCommand } from './commands/deployCommand.js'
 import { emulatorCommand } from './commands/emulatorCommand.js'
 import { initCommand } from './commands/initCommand.js'
@@ -19,13 +17,6 @@ import { parseRunFlags } from './flags.js'
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
-}
-
-/** fanout's version, from its package.json. */
-function version(): string {
-  return (
-    JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }
-  ).version
 }
 
 function targetOption(description: string, defaultTarget = 'local'): Option {
@@ -68,7 +59,7 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
     .description(
       'Fan a TypeScript job out over worker threads or AWS Lambda; get one result table.',
     )
-    .version(version())
+    .version(fanoutVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
   addRunFlags(

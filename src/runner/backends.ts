@@ -2,7 +2,7 @@ import type { Executor } from '../executors/Executor.js'
 import { LocalExecutor } from '../executors/local/LocalExecutor.js'
 import { FsResultStore } from '../store/FsResultStore.js'
 import type { ResultStore } from '../store/ResultStore.js'
-import { importOptional } from './optionalDeps.js'
+import { AWS_SDK, importOptional } from './optionalDeps.js'
 import type { Target } from './options.js'
 
 /** What a backend is built from. */
@@ -49,8 +49,9 @@ export function localBackend(request: BackendRequest): Backend {
 export async function openBackend(request: BackendRequest): Promise<Backend> {
   if (request.target === 'local') return localBackend(request)
   const { cloudBackend } = await importOptional(
-    () => import('./cloudBackend.js'),
     `--target ${request.target}`,
+    AWS_SDK,
+    () => import('./cloudBackend.js'),
   )
   return cloudBackend(request)
 }
@@ -63,8 +64,9 @@ export async function openStore(
 ): Promise<{ store: ResultStore; close(): void; cloud?: import('./cloudBackend.js').CloudSite }> {
   if (target === 'local') return { store: new FsResultStore(root), close() {} }
   const { cloudSite } = await importOptional(
-    () => import('./cloudBackend.js'),
     `--target ${target}`,
+    AWS_SDK,
+    () => import('./cloudBackend.js'),
   )
   const site = await cloudSite(target, root, stackName)
   return { store: site.store, close: () => site.store.client.destroy(), cloud: site }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build, type Message } from 'esbuild'
+import { build, type Message, type Plugin } from 'esbuild'
 import { JobLoadError } from '../core/errors.js'
 import { packageRoot } from './packageRoot.js'
 
@@ -25,6 +25,31 @@ function fanoutEntry(): string {
   const fromDist = fileURLToPath(import.meta.url).startsWith(join(root, 'dist'))
   const src = join(root, 'src', 'index.ts')
   return !fromDist && existsSync(src) ? src : join(root, 'dist', 'index.js')
+}
+
+/**
+ * Resolves `fanout` to {@link fanoutEntry} wherever the job and its imports
+ * sit (the user's project need not have fanout in its own node_modules, and
+ * there is one copy of `defineJob` either way). Any other `fanout/...`
+ * specifier is an error: only the job API runs inside a bundle.
+ */
+function fanoutResolver(): Plugin {
+  return {
+    name: 'fanout',
+    setup(b) {
+      b.onResolve({ filter: /^fanout(\/|$)/ }, (args) =>
+        args.path === 'fanout'
+          ? { path: fanoutEntry() }
+          : {
+              errors: [
+                {
+                  text: `a job cannot import ${JSON.stringify(args.path)}: only 'fanout' (the job API) runs inside a job's bundle (in worker threads and on Lambda). Import defineJob and the atom sources from 'fanout'.`,
+                },
+              ],
+            },
+      )
+    },
+  }
 }
 
 function formatMessages(messages: readonly Message[]): string {
@@ -65,7 +90,7 @@ export async function bundleJob(jobFile: string, cacheDir: string): Promise<JobB
       sourcemap: 'inline',
       sourcesContent: false,
       logLevel: 'silent',
-      alias: { fanout: fanoutEntry() },
+      plugins: [fanoutResolver()],
       // CommonJS dependencies inside an ESM bundle need a `require`.
       banner: {
         js: "import { createRequire as __fanoutCreateRequire } from 'node:module'; const require = __fanoutCreateRequire(import.meta.url);",

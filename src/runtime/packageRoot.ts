@@ -3,19 +3,19 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FanoutError } from '../core/errors.js'
 
-let cached: string | undefined
+let cached: { root: string; version: string } | undefined
 
-/** The directory of fanout's own package.json, found by walking up from this module. */
-export function packageRoot(): string {
+/** fanout's own package.json: the first one named `fanout` above this module. */
+function findPackage(): { root: string; version: string } {
   if (cached) return cached
   let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
     const candidate = join(dir, 'package.json')
     if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string }
       if (pkg.name === 'fanout') {
-        cached = dir
-        return dir
+        cached = { root: dir, version: String(pkg.version) }
+        return cached
       }
     }
     const parent = dirname(dir)
@@ -23,6 +23,26 @@ export function packageRoot(): string {
       throw new FanoutError('cannot find the fanout package root above this module')
     dir = parent
   }
+}
+
+/**
+ * The directory of fanout's own package.json, found by walking up from this
+ * module: the repository, or `node_modules/fanout` in an installed package.
+ */
+export function packageRoot(): string {
+  return findPackage().root
+}
+
+/**
+ * The version of the running fanout, from its package.json.
+ *
+ * @example
+ * ```ts
+ * program.version(fanoutVersion()) // '0.1.0'
+ * ```
+ */
+export function fanoutVersion(): string {
+  return findPackage().version
 }
 
 /**

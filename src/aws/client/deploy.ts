@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { FanoutError, UsageError } from '../../core/errors.js'
-import { packageRoot } from '../../runtime/packageRoot.js'
+import { AWS_CDK, resolveOptional } from '../../runner/optionalDeps.js'
+import { distEntry } from '../../runtime/packageRoot.js'
 import type { CloudTarget, TargetConnection } from '../connection.js'
 
 /** What `fanout deploy` records for later commands, in `<root>/targets/<target>.json`. */
@@ -48,16 +49,29 @@ export function readDeployment(root: string, target: CloudTarget): DeployedStack
   }
 }
 
-/** Run the AWS CDK CLI (the project's own aws-cdk) with the target's environment. */
+/**
+ * The CDK CLI and the app it runs: `aws-cdk` (an optional peer dependency)
+ * wherever npm installed it, and fanout's compiled app `dist/infra/app.js`
+ * (no TypeScript loader, no cdk.json needed). Given a `.js` file as `--app`,
+ * the CDK CLI runs it with its own node, quoting the path itself.
+ */
+function cdkCommand(): { bin: string; app: string } {
+  const bin = resolveOptional('fanout deploy', AWS_CDK, 'aws-cdk/bin/cdk')
+  return { bin, app: distEntry('infra/app') }
+}
+
+/** Run the AWS CDK CLI with the target's environment, in fanout's working directory. */
 function cdk(
   args: readonly string[],
   connection: TargetConnection,
   options: DeployOptions,
 ): Promise<void> {
-  const bin = join(packageRoot(), 'node_modules', 'aws-cdk', 'bin', 'cdk')
+  const { bin, app } = cdkCommand()
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: packageRoot(),
+    // cwd is fanout's directory, not the user's: a cdk.json of the user's own
+    // project must not reach fanout's app
+    const child = spawn(process.execPath, [bin, ...args, '--app', app], {
+      cwd: resolve(options.root),
       env: { ...process.env, ...connection.env, CDK_DISABLE_VERSION_CHECK: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
@@ -94,7 +108,13 @@ export async function deployStack(
   const cdkOut = join(root, 'cdk.out')
   const outputsFile = join(root, 'targets', `${connection.target}.outputs.json`)
   mkdirSync(join(root, 'targets'), { recursive: true })
-  const context = { stackName, ...(local ? { emulator: 'true' } : {}), ...options.context }
+  const context: Record<string, string> = {
+    stackName,
+    ...(local ? { emulator: 'true' } : {}),
+    ...options.context,
+  }
+  // the app runs in `root`: a relative directory means one under the caller's cwd
+  if (context.functionsDir) context.functionsDir = resolve(context.functionsDir)
   const contextArgs = Object.entries(context).flatMap(([k, v]) => ['-c', `${k}=${v}`])
   await cdk(['bootstrap', '--output', cdkOut, ...contextArgs], connection, options)
   await cdk(

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../../core/errors.js'
-import { CDK_PACKAGES, importOptional } from '../../runner/optionalDeps.js'
+import { AWS_SDK, importOptional } from '../../runner/optionalDeps.js'
 
 /** `fanout deploy [--target localstack|aws]`: deploy the stack, record its outputs. */
 export async function deployCommand(options: {
@@ -20,9 +20,9 @@ export async function deployCommand(options: {
     context[kv.slice(0, eq)] = kv.slice(eq + 1)
   }
   const { deployStack } = await importOptional(
-    () => import('../../aws/client/deploy.js'),
     'fanout deploy',
-    CDK_PACKAGES,
+    AWS_SDK,
+    () => import('../../aws/client/deploy.js'),
   )
   const { connectionFor } = await import('../../aws/connection.js')
   const connection = connectionFor(target, process.env)

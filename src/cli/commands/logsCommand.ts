@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { UsageError } from '../../core/errors.js'
 import { openStore } from '../../runner/backends.js'
 import { openJob } from '../../runner/jobs.js'
+import { AWS_SDK, importOptional } from '../../runner/optionalDeps.js'
 import { validateJobId } from '../../store/layout.js'
 import { readManifest } from '../../store/manifests.js'
 import { groupErrors } from '../summary.js'
@@ -39,8 +40,10 @@ export async function logsCommand(jobId: string, flags: LogsFlags): Promise<numb
   const { readLogs } = await import('../../aws/client/logs.js')
   const events: { fn: string; timestamp: number; message: string }[] = []
   for (const fn of names) {
-    for (const e of await readLogs(cloud.connection, cloud.deployed.functions[fn], jobId, since))
-      events.push({ fn, ...e })
+    const lines = await importOptional('fanout logs', AWS_SDK, () =>
+      readLogs(cloud.connection, cloud.deployed.functions[fn], jobId, since),
+    )
+    for (const e of lines) events.push({ fn, ...e })
   }
   events.sort((a, b) => a.timestamp - b.timestamp)
   const shown = flags.limit ? events.slice(-flags.limit) : events

@@ -4,6 +4,7 @@ import type { Manifest } from '../../core/manifest.js'
 import { progressOf } from '../../core/schedule.js'
 import { openStore } from '../../runner/backends.js'
 import type { CloudSite } from '../../runner/cloudBackend.js'
+import { AWS_SDK, importOptional } from '../../runner/optionalDeps.js'
 import type { Target } from '../../runner/options.js'
 import { jobPrefix, validateJobId } from '../../store/layout.js'
 import { readManifest } from '../../store/manifests.js'
@@ -69,7 +70,9 @@ export async function statusCommand(jobId: string, flags: JobFlags): Promise<num
   const root = resolve(flags.root)
   const { store, cloud } = await openStore(flags.target, root, flags.stackName)
   const manifest = await readManifest(store, jobId)
-  const execution = cloud ? await executionOf(cloud, jobId) : undefined
+  const execution = cloud
+    ? await importOptional('fanout status', AWS_SDK, () => executionOf(cloud, jobId))
+    : undefined
   if (!manifest && !execution) {
     throw new UsageError(
       `no job ${jobId} on --target ${flags.target} (${store.describe(jobPrefix(jobId))} holds no manifest${cloud ? ' and no execution has that name' : ''}). Job ids belong to a target: list them with \`fanout jobs --target ${flags.target}\`.`,

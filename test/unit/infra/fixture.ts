@@ -1,7 +1,7 @@
 /**
  * Shared set-up of the infra tests: a throw-away cloud assembly directory and
- * readers for template values. The stacks use the repository's handlers
- * (`functions/*.ts`); only nag.test.ts bundles them.
+ * readers for template values. The stacks deploy the prebuilt handler bundles
+ * of `dist/functions/` (run `npm run build` first).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,12 +15,6 @@ import { FanoutStack } from '../../../infra/FanoutStack.js'
 
 /** Options of {@link testApp}. */
 export interface TestAppOptions {
-  /**
-   * Bundle the functions with esbuild (about 1 s each). Off, the template is
-   * the same but for the code assets' hashes.
-   * @default false
-   */
-  bundling?: boolean
   /** Run CDK's built-in CloudFormation schema validation (about 9 s per stack). @default false */
   cfnValidation?: boolean
 }
@@ -35,8 +29,6 @@ export function testApp(options: TestAppOptions = {}): {
   const app = new App({
     outdir: join(dir, 'cdk.out'),
     builtinCloudFormationValidation: options.cfnValidation ?? false,
-    // An empty list of stacks to bundle is how `cdk deploy --exclusively` skips bundling.
-    context: options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] },
   })
   return { app, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
@@ -138,7 +130,7 @@ export function renderDefinition(template: Template): AslDefinition {
   return JSON.parse(render(definition)) as AslDefinition
 }
 
-/** Two stacks of one app, synthesized without bundling: one with defaults, one with every prop set. */
+/** Two stacks of one app: one with defaults, one with every prop set. */
 export interface TestStacks {
   defaults: FanoutStack
   custom: FanoutStack
