@@ -46,7 +46,7 @@ const RUNNER_SCRIPT = `import { listJobs, run } from 'fanout/runner'
 const job = await run(new URL('./job.ts', import.meta.url), { workers: 2, params: { n: 7 } })
 const rows = []
 for await (const row of job.rows()) rows.push(row)
-console.log(JSON.stringify({ id: job.id, status: job.status, summary: job.summary, rows, jobs: await listJobs() }))
+console.log(JSON.stringify({ id: job.id, status: job.status, summary: job.summary, rows, jobs: (await listJobs()).map((j) => j.id) }))
 `
 
 let dir: string
@@ -223,7 +223,7 @@ describe('a local-only install', () => {
   it.each([
     [
       ['run', 'job.ts', '--target', 'localstack', '--no-progress'],
-      /^fanout: --target localstack needs the AWS SDK \(@aws-sdk\/client-\w+ is not installed\): npm install @aws-sdk\/client-s3 @aws-sdk\/client-sfn @aws-sdk\/client-cloudwatch-logs$/m,
+      /^fanout: --target localstack needs the AWS SDK \(@aws-sdk\/client-\w+ is not installed\): npm install @aws-sdk\/client-s3 @aws-sdk\/client-sfn @aws-sdk\/client-cloudformation @aws-sdk\/client-cloudwatch-logs$/m,
     ],
     [
       ['deploy', '--target', 'localstack'],
