@@ -19,6 +19,12 @@ export const attemptSchema = z
     rows: z.number().int().optional(),
     /** Why the execution itself failed (the worker died), not an atom error. */
     error: z.string().optional(),
+    /** A backup copy started for a straggler (`--speculate`). */
+    speculative: z.boolean().optional(),
+    /** Stopped by fanout because another copy of the molecule stored its partial first. */
+    cancelled: z.boolean().optional(),
+    /** Cut short by an interruption (Ctrl-C, a killed CLI, a stopped execution): not a failure. */
+    interrupted: z.boolean().optional(),
   })
   .strict()
 export type Attempt = z.infer<typeof attemptSchema>
@@ -60,9 +66,27 @@ export const manifestSchema = z
     options: z
       .object({
         workers: z.number().int().min(1),
+        /** Executions per molecule before it fails: `--retries` + 1. */
         maxAttempts: z.number().int().min(1),
+        /** Run a molecule again when some of its atoms threw (`--retry-atoms`). @default false */
+        retryAtoms: z.boolean().optional(),
+        /** Fraction of atoms that may fail with the job still succeeding (`--tolerate-failures`). @default 0 */
+        tolerateFailures: z.number().min(0).max(1).optional(),
+        /** Start backup copies of stragglers (`--speculate`). @default false locally, true in the cloud */
+        speculate: z.boolean().optional(),
+        /** A molecule execution running longer is a hang: stopped, then retried (`--timeout`). */
+        timeoutMs: z.number().int().min(1).optional(),
       })
       .strict(),
+    /** The process that runs a local job, so that a job whose CLI died is not shown `running`. */
+    owner: z
+      .object({ pid: z.number().int(), host: z.string(), heartbeatAt: z.string() })
+      .strict()
+      .optional(),
+    /** When the job was last resumed: attempts before it do not count against `maxAttempts`. */
+    resumedAt: z.string().optional(),
+    /** How many times the job was resumed. */
+    resumes: z.number().int().min(0).optional(),
     molecules: z.array(moleculeStateSchema),
     /** Cloud settings (bundle key, timeouts, caps), for jobs run on Lambda. */
     cloud: cloudSettingsSchema.optional(),
@@ -84,6 +108,11 @@ export interface ManifestInit {
   workers: number
   /** @default 2 */
   maxAttempts?: number
+  /** The recovery options (`--retry-atoms`, `--tolerate-failures`, `--speculate`, `--timeout`). */
+  recovery?: Pick<
+    Manifest['options'],
+    'retryAtoms' | 'tolerateFailures' | 'speculate' | 'timeoutMs'
+  >
   now?: Date
 }
 
@@ -113,7 +142,7 @@ export function createManifest(init: ManifestInit): Manifest {
     params: init.params,
     numAtoms: init.numAtoms,
     partition: { scheme: init.scheme, boundaries: [...init.boundaries] },
-    options: { workers: init.workers, maxAttempts: init.maxAttempts ?? 2 },
+    options: { workers: init.workers, maxAttempts: init.maxAttempts ?? 2, ...init.recovery },
     molecules,
   }
 }

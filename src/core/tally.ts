@@ -1,0 +1,225 @@
+import type { CloudSettings } from '../contracts/settings.js'
+import {
+  afterFailure,
+  attemptFromReport,
+  type Dispatch,
+  isOpen,
+  markDone,
+  markStartedMany,
+  type PartialReport,
+  pendingDispatches,
+  resumedAt,
+} from './attempts.js'
+import { manifestCostUsd } from './cost.js'
+import type { Manifest } from './manifest.js'
+import { isFinished, type Progress, progressOf } from './progress.js'
+import { speculativeDispatches } from './speculation.js'
+
+/**
+ * The cloud tally's decision, made purely from the manifest and what the
+ * store holds now: which molecules are done, failed or late, what to invoke
+ * again, and whether the job goes on.
+ *
+ * @module
+ */
+
+/** Longest wait between tallies while nothing changes, seconds (unless `pollSeconds` is longer). */
+export const MAX_WAIT_SECONDS = 10
+
+/**
+ * The next wait between tallies: `pollSeconds` after progress, else the
+ * previous wait × 1.5 (rounded up) up to {@link MAX_WAIT_SECONDS}. A long job
+ * that waits 10 s between tallies adds about 9 history events per loop, so a
+ * Step Functions execution stays under its 25,000 events for about 7 hours.
+ *
+ * @example
+ * ```ts
+ * nextWaitSeconds(2, 2, false) // 3, then 5, 8, 10, 10, ...
+ * nextWaitSeconds(8, 2, true) // 2
+ * ```
+ */
+export function nextWaitSeconds(
+  previous: number | undefined,
+  pollSeconds: number,
+  progressed: boolean,
+): number {
+  if (progressed || previous === undefined) return pollSeconds
+  const cap = Math.max(MAX_WAIT_SECONDS, pollSeconds)
+  return Math.min(cap, Math.max(pollSeconds, Math.ceil(previous * 1.5)))
+}
+
+/** A worker's report that an attempt failed before storing its partial (its handler threw). */
+export interface CrashReport {
+  moleculeId: number
+  attempt: number
+  error: string
+}
+
+/** The settings a tally decides with: the manifest's `cloud` settings. */
+export type TallySettings = Pick<
+  CloudSettings,
+  'moleculeTimeoutMs' | 'pollSeconds' | 'failureTolerance' | 'memoryMb' | 'architecture'
+> &
+  Partial<Pick<CloudSettings, 'costCapUsd' | 'deadline'>> & {
+    /** Start backup copies of stragglers ({@link speculativeDispatches}). @default false */
+    speculate?: boolean
+  }
+
+/** What the tally has seen since the manifest was last written. */
+export interface TallyInput {
+  /** Stats of the partials found in the store, by molecule id (those of done molecules may be left out). */
+  donePartials: ReadonlyMap<number, PartialReport>
+  /** Crash reports found in the store. @default none */
+  crashes?: readonly CrashReport[]
+  /** Epoch ms. */
+  now: number
+  /** The wait before this tally, seconds. @default settings.pollSeconds */
+  previousWaitSeconds?: number
+}
+
+/** Where a job stands after a tally; all but `running` and `done` stop it. */
+export type TallyStatus = 'running' | 'done' | 'failure-threshold' | 'cost-cap' | 'deadline'
+
+/** What {@link tallyDecision} decides. */
+export interface TallyDecision {
+  /** The updated manifest: new partials done, timed-out attempts crashed, re-dispatches started. */
+  manifest: Manifest
+  /** Molecules to invoke again (already marked started in `manifest`). */
+  redispatch: Dispatch[]
+  status: TallyStatus
+  /** Why the job stops, for a Fail state. */
+  cause?: string
+  /** Seconds until the next tally ({@link nextWaitSeconds}). */
+  waitSeconds: number
+  progress: Progress
+  costUsd: number
+  /** Molecules whose partial this tally saw first. */
+  newlyDone: number[]
+  /** Molecules whose current attempt timed out or crashed in this tally. */
+  lapsed: number[]
+  /** Molecules that failed for good in this tally. */
+  newlyFailed: number[]
+}
+
+function percent(x: number): string {
+  return `${Math.round(x * 1000) / 10}%`
+}
+
+/**
+ * One tally, decided purely: mark molecules whose partial appeared as done
+ * (even a molecule given up on, when a late partial arrives), with the stored
+ * attempt's record last among its attempts; an open attempt that crashed, or
+ * was dispatched more than `moleculeTimeoutMs` ago without a partial, fails
+ * ({@link afterFailure}: the molecule goes back to pending while attempts
+ * remain and no other copy runs, else it fails); then decide:
+ * - `done` when no molecule is pending or running;
+ * - `failure-threshold` when failed atoms / atoms > `failureTolerance`
+ *   (strictly: a tolerance of 1 never stops a job);
+ * - `cost-cap` when the estimated cost ({@link manifestCostUsd}) ≥ `costCapUsd`;
+ * - `deadline` when `now` ≥ `deadline`;
+ * - else `running`, and every pending molecule is re-dispatched with its next
+ *   attempt, marked started at `now`, and, with `speculate`, stragglers get a
+ *   backup copy ({@link speculativeDispatches}).
+ *
+ * A stopped job's manifest gets status `failed`; nothing is re-dispatched.
+ */
+export function tallyDecision(
+  manifest: Manifest,
+  input: TallyInput,
+  settings: TallySettings,
+): TallyDecision {
+  const { now, donePartials } = input
+  const maxAttempts = manifest.options.maxAttempts
+  const crashes = new Map<string, string>()
+  for (const c of input.crashes ?? []) crashes.set(`${c.moleculeId}/${c.attempt}`, c.error)
+  const newlyDone: number[] = []
+  const lapsed: number[] = []
+  const newlyFailed: number[] = []
+  const since = resumedAt(manifest)
+  let next: Manifest = manifest
+  for (const m of manifest.molecules) {
+    const report = donePartials.get(m.id)
+    if (report && m.status !== 'done') {
+      newlyDone.push(m.id)
+      // the attempt whose partial was stored goes last, even when a later attempt was dispatched
+      // meanwhile (a slow attempt 1 that beat its retry): progress reads the last record
+      next = markDone(next, m.id, attemptFromReport(report), now)
+      continue
+    }
+    if (m.status !== 'running') continue
+    let state = m
+    for (const a of m.attempts) {
+      if (!isOpen(a)) continue
+      const crash = crashes.get(`${m.id}/${a.attempt}`)
+      const timedOut = now - a.startedAt > settings.moleculeTimeoutMs
+      if (crash === undefined && !timedOut) continue
+      const error =
+        crash ??
+        `no partial ${settings.moleculeTimeoutMs} ms after attempt ${a.attempt} was dispatched`
+      state = afterFailure(state, { ...a, endedAt: now, error }, maxAttempts, since)
+    }
+    if (state !== m) {
+      lapsed.push(m.id)
+      if (state.status === 'failed') newlyFailed.push(m.id)
+      next = {
+        ...next,
+        molecules: next.molecules.map((x) => (x.id === m.id ? state : x)),
+        updatedAt: new Date(now).toISOString(),
+      }
+    }
+  }
+  const progress = progressOf(next)
+  const costUsd = manifestCostUsd(next, {
+    memoryMb: settings.memoryMb,
+    architecture: settings.architecture,
+  })
+  const failed = manifest.numAtoms === 0 ? 0 : progress.atomsFailed / manifest.numAtoms
+  let status: TallyStatus = 'running'
+  let cause: string | undefined
+  if (isFinished(next)) {
+    status = 'done'
+  } else if (failed > settings.failureTolerance) {
+    status = 'failure-threshold'
+    cause = `${progress.atomsFailed} of ${manifest.numAtoms} atoms failed (${percent(failed)}), more than the failure tolerance of ${percent(settings.failureTolerance)}`
+  } else if (settings.costCapUsd !== undefined && costUsd >= settings.costCapUsd) {
+    status = 'cost-cap'
+    cause = `the estimated cost $${costUsd.toFixed(6)} reached the cost cap of $${settings.costCapUsd}`
+  } else if (settings.deadline !== undefined && now >= settings.deadline) {
+    status = 'deadline'
+    cause = `the deadline ${new Date(settings.deadline).toISOString()} passed with ${progress.molecules - progress.moleculesDone - progress.moleculesFailed} of ${progress.molecules} molecules unfinished`
+  }
+  let redispatch: Dispatch[] = []
+  if (status === 'running') {
+    const copies = settings.speculate ? speculativeDispatches(next, now) : []
+    redispatch = [...pendingDispatches(next), ...copies]
+    next = markStartedMany(
+      next,
+      redispatch.map((d) => ({
+        moleculeId: d.moleculeId,
+        attempt: d.attempt,
+        at: now,
+        ...(d.speculative ? { speculative: true } : {}),
+      })),
+      now,
+    )
+  } else if (status !== 'done') {
+    next = { ...next, status: 'failed', updatedAt: new Date(now).toISOString() }
+  }
+  const progressed = newlyDone.length > 0 || newlyFailed.length > 0
+  return {
+    manifest: next,
+    redispatch,
+    status,
+    ...(cause === undefined ? {} : { cause }),
+    waitSeconds: nextWaitSeconds(
+      input.previousWaitSeconds ?? settings.pollSeconds,
+      settings.pollSeconds,
+      progressed,
+    ),
+    progress,
+    costUsd,
+    newlyDone,
+    lapsed,
+    newlyFailed,
+  }
+}
