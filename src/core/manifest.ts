@@ -83,6 +83,8 @@ export const manifestSchema = z
       .object({ pid: z.number().int(), host: z.string(), heartbeatAt: z.string() })
       .strict()
       .optional(),
+    /** Why the job failed as a whole (its setup threw, its reduce threw), when it did. */
+    error: z.string().optional(),
     /** When the job was last resumed: attempts before it do not count against `maxAttempts`. */
     resumedAt: z.string().optional(),
     /** How many times the job was resumed. */

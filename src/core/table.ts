@@ -59,7 +59,7 @@ function sameType(type: ColumnType, value: Scalar): boolean {
     case 'int64':
       return typeof value === 'bigint'
     case 'timestamp':
-      return value instanceof Date
+      return value instanceof Date && !Number.isNaN(value.getTime())
     default:
       return false
   }
@@ -208,6 +208,13 @@ export class TableBuilder {
           atom,
           key,
           `atom ${atom}: field "atom" is reserved (fanout adds the atom index itself); rename the field`,
+        )
+      }
+      if (value instanceof Date && Number.isNaN(value.getTime())) {
+        throw new RowShapeError(
+          atom,
+          key,
+          `atom ${atom}, field "${key}": an Invalid Date (its time is NaN) cannot be stored; return a valid Date, or null`,
         )
       }
       const t = typeOf(value)

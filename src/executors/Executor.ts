@@ -11,7 +11,9 @@ export interface ProgressEvent extends Progress {
   elapsedMs: number
   /** The molecule this event is about. */
   moleculeId: number
-  kind: 'molecule-done' | 'molecule-retry' | 'molecule-failed'
+  kind: 'molecule-done' | 'molecule-retry' | 'molecule-failed' | 'molecule-copy' | 'stopping'
+  /** Why a molecule is retried or failed, for `molecule-retry` and `molecule-failed`. */
+  reason?: string
 }
 
 /** Everything an executor needs to run a planned job. */
@@ -28,6 +30,11 @@ export interface ExecuteOptions {
   onProgress?: (event: ProgressEvent) => void
   /** Abort the run: no new molecule starts, running ones are stopped, partials are kept. */
   signal?: AbortSignal
+  /**
+   * Stop the run gently: no new molecule starts, running ones finish and store
+   * their partials, then the run ends interrupted (resumable).
+   */
+  stopSignal?: AbortSignal
 }
 
 /** What a finished run hands back. */

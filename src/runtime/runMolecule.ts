@@ -1,3 +1,4 @@
+import { describeThrown, JobCodeError, RowShapeError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
 import { type ColumnTable, TableBuilder } from '../core/table.js'
 import type { AtomSource, Row } from '../core/types.js'
@@ -115,7 +116,17 @@ export async function runMolecule(
   const attempt = options.attempt ?? 1
   const setupStarted = performance.now()
   const { promise, cached } = prepare(job, params)
-  const { source, state } = await promise
+  let prepared: Prepared
+  try {
+    prepared = await promise
+  } catch (error) {
+    throw new JobCodeError(
+      job.setup ? 'setup' : 'atoms',
+      `the job's ${job.setup ? 'setup(params)' : 'atoms(params)'} threw ${describeThrown(error)}`,
+      { cause: error },
+    )
+  }
+  const { source, state } = prepared
   const setupMs = cached ? 0 : performance.now() - setupStarted
   if (
     !Number.isInteger(start) ||
@@ -149,10 +160,20 @@ export async function runMolecule(
     atomsRun++
     try {
       let out = run(source.at(i), { index: i, moleculeId, attempt, params, state })
-      if (out !== null && typeof (out as Promise<unknown>).then === 'function') out = await out
+      if (out !== null && typeof (out as Promise<unknown>).then === 'function') {
+        out = await (signal ? raceAbort(out as Promise<Row | Row[]>, signal) : out)
+      }
+      if (out === undefined || out === null) {
+        throw new RowShapeError(
+          i,
+          '',
+          `run returned ${out === undefined ? 'undefined' : 'null'} for atom ${i}; return a row (an object of scalars) or an array of rows`,
+        )
+      }
       if (Array.isArray(out)) builder.addAll(i, out)
       else builder.add(i, out as Row)
     } catch (error) {
+      if (signal?.aborted && error === signal.reason) throw error
       errors.push(toAtomError(i, error))
     }
   }
@@ -175,4 +196,23 @@ export async function runMolecule(
       rows: builder.numRows,
     },
   }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts (a hung async atom). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
 }

@@ -1,32 +1,18 @@
+import { hostname } from 'node:os'
 import type { Piscina } from 'piscina'
 import { FanoutError, RunInterruptedError } from '../../core/errors.js'
+import type { FaultKind, FaultPlan } from '../../core/faults.js'
 import type { JobStatus, Manifest } from '../../core/manifest.js'
-import {
-  type Dispatch,
-  finalStatus,
-  isFinished,
-  markCrashed,
-  markDone,
-  markInterrupted,
-  markStarted,
-  pendingDispatches,
-  progressOf,
-} from '../../core/schedule.js'
+import { finalStatus, isFinished, markInterrupted } from '../../core/schedule.js'
 import { distEntry } from '../../runtime/packageRoot.js'
-import { writePartial } from '../../runtime/partials.js'
 import { reduceJob } from '../../runtime/reduce.js'
-import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
 import type { FsResultStore } from '../../store/FsResultStore.js'
 import { jobPrefix } from '../../store/layout.js'
 import { saveManifest } from '../../store/manifests.js'
-import type {
-  ExecuteOptions,
-  ExecutePlan,
-  Executor,
-  ProgressEvent,
-  RunOutcome,
-} from '../Executor.js'
-import type { MoleculeReply, MoleculeTask, WarmTask } from './threadWorker.js'
+import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../Executor.js'
+import { executeMolecule, InjectedFault } from './executeMolecule.js'
+import { type AttemptReply, type Launcher, runMoleculeLoop } from './moleculeLoop.js'
+import type { ThreadTask, WarmTask } from './threadWorker.js'
 
 /** Options of the {@link LocalExecutor}. */
 export interface LocalExecutorOptions {
@@ -34,25 +20,33 @@ export interface LocalExecutorOptions {
   storeRoot: string
   /** Worker threads; 1 runs every molecule in-process, serially (for debugging). @default the core count */
   workers: number
+  /** Injected faults (`FANOUT_FAULTS`), for chaos tests. @default none */
+  faults?: FaultPlan | undefined
 }
 
 /** How often the manifest is rewritten while molecules finish, at most. */
 const MANIFEST_SAVE_INTERVAL_MS = 1000
+/** How often a running job's owner heartbeat is written, at least. */
+const HEARTBEAT_MS = 5000
+/** A molecule execution running longer is a hang, unless the job says otherwise: Lambda's 15 min. */
+export const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000
 
-/** Records how a molecule's attempt ended: its stats, or the error that ended it. */
-type FinishMolecule = (
-  d: Dispatch,
-  outcome: { stats: MoleculeStats } | { error: unknown },
-) => Promise<void>
+type Pool = Piscina<ThreadTask | WarmTask, AttemptReply | null>
+
+/** The job code called `process.exit` while running in-process: reported as its error. */
+export class JobExitError extends FanoutError {}
 
 /**
  * Runs molecules on this machine's worker threads (piscina), or in-process
- * with `workers: 1`, then reduces their partials.
+ * with `workers: 1`, then reduces their partials. Crashed, hung and
+ * throttled executions are retried, stragglers copied when the job asks
+ * (see `runMoleculeLoop`); the manifest records the owner's pid and a
+ * heartbeat, so that a job whose CLI dies shows as interrupted.
  */
 export class LocalExecutor implements Executor {
   readonly target = 'local' as const
 
-  private pool: Promise<Piscina<MoleculeTask | WarmTask, MoleculeReply | null>> | undefined
+  private pool: Promise<Pool> | undefined
 
   constructor(private readonly options: LocalExecutorOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
@@ -70,7 +64,7 @@ export class LocalExecutor implements Executor {
     const workers = this.options.workers
     this.pool = import('piscina').then(
       ({ Piscina }) =>
-        new Piscina<MoleculeTask | WarmTask, MoleculeReply | null>({
+        new Piscina<ThreadTask | WarmTask, AttemptReply | null>({
           filename: distEntry('threadWorker'),
           minThreads: workers,
           maxThreads: workers,
@@ -103,70 +97,65 @@ export class LocalExecutor implements Executor {
   async run(plan: ExecutePlan, options: ExecuteOptions = {}): Promise<RunOutcome> {
     const started = performance.now()
     const store = plan.store
-    let manifest: Manifest = { ...plan.manifest, status: 'running' }
+    const owner = () => ({
+      pid: process.pid,
+      host: hostname(),
+      heartbeatAt: new Date().toISOString(),
+    })
+    let manifest: Manifest = { ...plan.manifest, status: 'running', owner: owner() }
     let lastSave = 0
-    const save = async (force: boolean) => {
+    const save = async (m: Manifest, force: boolean) => {
+      manifest = m
       const now = Date.now()
       if (!force && now - lastSave < MANIFEST_SAVE_INTERVAL_MS) return
       lastSave = now
+      manifest = { ...manifest, owner: owner() }
       await saveManifest(store, manifest)
     }
-    await save(true)
-
-    const emit = (moleculeId: number, kind: ProgressEvent['kind']) => {
-      options.onProgress?.({
-        ...progressOf(manifest),
-        elapsedMs: performance.now() - started,
-        moleculeId,
-        kind,
-      })
-    }
-    const finish: FinishMolecule = async (d, outcome) => {
-      const now = Date.now()
-      if ('stats' in outcome) {
-        const s = outcome.stats
-        manifest = markDone(
-          manifest,
-          d.moleculeId,
-          {
-            attempt: d.attempt,
-            startedAt: s.startedAt,
-            endedAt: s.endedAt,
-            durationMs: s.durationMs,
-            billedMs: s.billedMs,
-            atomsOk: s.atomsOk,
-            atomsFailed: s.atomsFailed,
-            rows: s.rows,
-          },
-          now,
-        )
-        emit(d.moleculeId, 'molecule-done')
-      } else {
-        const message =
-          outcome.error instanceof Error ? outcome.error.message : String(outcome.error)
-        manifest = markCrashed(manifest, d.moleculeId, d.attempt, message, now)
-        const state = manifest.molecules[d.moleculeId]?.status
-        emit(d.moleculeId, state === 'failed' ? 'molecule-failed' : 'molecule-retry')
-      }
-      await save(false)
-    }
-
-    const getManifest = () => manifest
-    const setManifest = (m: Manifest) => {
-      manifest = m
-    }
+    await save(manifest, true)
+    const heartbeat = setInterval(() => {
+      if (Date.now() - lastSave >= HEARTBEAT_MS) void save(manifest, true).catch(() => {})
+    }, HEARTBEAT_MS)
+    heartbeat.unref()
+    const launch = this.options.workers === 1 ? this.inProcess(plan) : await this.onThreads(plan)
+    let ended: 'finished' | 'stopped'
     try {
-      if (this.options.workers === 1)
-        await this.runInProcess(plan, getManifest, setManifest, finish, options.signal)
-      else await this.runOnThreads(plan, getManifest, setManifest, finish, options.signal)
+      ;({ manifest, ended } = await runMoleculeLoop(manifest, {
+        slots: this.options.workers,
+        timeoutMs: manifest.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        speculate: manifest.options.speculate ?? false,
+        faults: this.options.faults,
+        launch,
+        save,
+        onProgress: options.onProgress,
+        signal: options.signal,
+        stopSignal: options.stopSignal,
+        startedAt: started,
+      }))
     } catch (error) {
+      clearInterval(heartbeat)
+      await this.close()
+      const interrupted = error instanceof RunInterruptedError
       // molecules cut short go back to pending, their attempt closed as interrupted
-      manifest = withStatus(markInterrupted(manifest, Date.now()), 'interrupted')
+      manifest = markInterrupted(manifest, Date.now())
+      manifest = withStatus(
+        manifest,
+        interrupted ? 'interrupted' : 'failed',
+        interrupted ? undefined : error,
+      )
       // a thread terminated mid-write can leave a temp file; no writer is left now
       const fsStore = store as Partial<FsResultStore>
       if (fsStore.removeTempFiles) await fsStore.removeTempFiles(jobPrefix(manifest.jobId))
-      await save(true)
+      await save(manifest, true)
       throw error
+    }
+    clearInterval(heartbeat)
+    await this.close()
+    if (ended === 'stopped') {
+      await save(withStatus(markInterrupted(manifest, Date.now()), 'interrupted'), true)
+      throw new RunInterruptedError(
+        'run stopped: the running molecules finished and their partials are kept',
+      )
     }
     if (!isFinished(manifest))
       throw new FanoutError('internal: the run ended with molecules still pending')
@@ -175,104 +164,83 @@ export class LocalExecutor implements Executor {
     try {
       outcome = await reduceJob(store, manifest, { job: plan.job })
     } catch (error) {
-      manifest = withStatus(manifest, 'failed')
-      await save(true)
+      await save(withStatus(manifest, 'failed', error), true)
       throw error
     }
     const phases = {
       moleculesMs: reduceStarted - started,
       reduceMs: performance.now() - reduceStarted,
     }
-    manifest = withStatus(manifest, finalStatus(manifest))
-    await save(true)
+    await save(withStatus(manifest, finalStatus(manifest)), true)
     return { ...outcome, manifest, wallMs: performance.now() - started, phases }
   }
 
-  private async runInProcess(
-    plan: ExecutePlan,
-    get: () => Manifest,
-    set: (m: Manifest) => void,
-    finish: FinishMolecule,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    for (;;) {
-      const next = pendingDispatches(get())[0]
-      if (!next) return
-      throwIfAborted(signal)
-      set(markStarted(get(), next.moleculeId, next.attempt, Date.now()))
+  /** Molecule executions in this process, one at a time; `process.exit` in job code is its error. */
+  private inProcess(plan: ExecutePlan): Launcher {
+    return async (d, fault: FaultKind | undefined, signal) => {
+      const realExit = process.exit
+      process.exit = ((code?: number) => {
+        throw new JobExitError(
+          `the job called process.exit(${code ?? ''}) in molecule ${d.moleculeId}; fanout records it as an error (jobs return rows or throw, they do not exit)`,
+        )
+      }) as typeof process.exit
       try {
-        const result = await runMolecule(plan.job, get().params, [next.start, next.end], {
-          moleculeId: next.moleculeId,
-          attempt: next.attempt,
+        return await executeMolecule(
+          plan.job,
+          { ...taskOf(plan.manifest, d), fault },
+          plan.store,
           signal,
-        })
-        throwIfAborted(signal)
-        await writePartial(plan.store, get().jobId, result)
-        await finish(next, { stats: result.stats })
-      } catch (error) {
-        if (signal?.aborted) throw new RunInterruptedError('run interrupted', { cause: error })
-        await finish(next, { error })
+          () => {
+            throw new InjectedFault('worker crashed (injected fault) halfway through the molecule')
+          },
+        )
+      } finally {
+        process.exit = realExit
       }
     }
   }
 
-  private async runOnThreads(
-    plan: ExecutePlan,
-    get: () => Manifest,
-    set: (m: Manifest) => void,
-    finish: FinishMolecule,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
+  /** Molecule executions on worker threads; stopping one terminates its thread. */
+  private async onThreads(plan: ExecutePlan): Promise<Launcher> {
     this.warmUp()
-    const pool = await (this.pool as Promise<
-      Piscina<MoleculeTask | WarmTask, MoleculeReply | null>
-    >)
+    const pool = await (this.pool as Promise<Pool>)
     const base = {
       bundlePath: plan.bundle.path,
-      jobFile: get().jobFile,
+      jobFile: plan.manifest.jobFile,
       storeRoot: this.options.storeRoot,
-      jobId: get().jobId,
-      params: get().params,
     }
-    // at most `workers` molecules in flight: a molecule is marked started when a
-    // thread takes it, so the manifest never shows queued molecules as running
-    const running = new Set<Promise<void>>()
-    const onAbort = () => {
-      void this.close()
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-    const launch = (d: Dispatch) => {
-      set(markStarted(get(), d.moleculeId, d.attempt, Date.now()))
-      const p: Promise<void> = pool
-        .run({ ...base, moleculeId: d.moleculeId, start: d.start, end: d.end, attempt: d.attempt })
-        .then(
-          (reply) => finish(d, { stats: (reply as MoleculeReply).stats }),
-          (error) => (signal?.aborted ? undefined : finish(d, { error })),
-        )
-        .finally(() => running.delete(p))
-      running.add(p)
-    }
-    try {
-      for (;;) {
-        throwIfAborted(signal)
-        const free = this.options.workers - running.size
-        for (const d of pendingDispatches(get()).slice(0, Math.max(free, 0))) launch(d)
-        if (running.size === 0) break
-        await Promise.race(running)
-      }
-      throwIfAborted(signal)
-    } finally {
-      signal?.removeEventListener('abort', onAbort)
-      await this.close()
+    return async (d, fault, signal) => {
+      const reply = await pool.run({ ...base, ...taskOf(plan.manifest, d), fault }, { signal })
+      if (!reply)
+        throw new FanoutError('internal: a worker thread answered a molecule with nothing')
+      return reply
     }
   }
 }
 
-/** `manifest` with the job's `status` set and `updatedAt` now. */
-function withStatus(manifest: Manifest, status: JobStatus): Manifest {
-  return { ...manifest, status, updatedAt: new Date().toISOString() }
+function taskOf(
+  m: Manifest,
+  d: { moleculeId: number; start: number; end: number; attempt: number },
+) {
+  return {
+    jobId: m.jobId,
+    params: m.params,
+    moleculeId: d.moleculeId,
+    start: d.start,
+    end: d.end,
+    attempt: d.attempt,
+    options: { maxAttempts: m.options.maxAttempts, retryAtoms: m.options.retryAtoms ?? false },
+  }
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new RunInterruptedError('run interrupted')
+/** `manifest` with the job's `status` (and, when it failed, why) set and `updatedAt` now. */
+function withStatus(manifest: Manifest, status: JobStatus, error?: unknown): Manifest {
+  return {
+    ...manifest,
+    status,
+    ...(error !== undefined
+      ? { error: error instanceof Error ? error.message : String(error) }
+      : {}),
+    updatedAt: new Date().toISOString(),
+  }
 }

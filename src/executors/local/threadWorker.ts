@@ -1,25 +1,20 @@
 /**
  * The worker-thread side of the local executor: imports the job bundle once
- * per thread, runs one molecule per task with `runMolecule` and stores its
- * partial, exactly as the Lambda worker does.
+ * per thread and runs one molecule per task ({@link executeMolecule}), as the
+ * Lambda worker does. An injected `crash` ends the thread itself.
  */
 import type { Job } from '../../core/job.js'
 import { loadJobBundle } from '../../runtime/loadJob.js'
-import { writePartial } from '../../runtime/partials.js'
-import { type MoleculeStats, prepare, runMolecule } from '../../runtime/runMolecule.js'
+import { prepare } from '../../runtime/runMolecule.js'
 import { FsResultStore } from '../../store/FsResultStore.js'
+import { executeMolecule, type MoleculeTask } from './executeMolecule.js'
+import type { AttemptReply } from './moleculeLoop.js'
 
 /** One task sent to a worker thread. */
-export interface MoleculeTask {
+export interface ThreadTask extends MoleculeTask {
   bundlePath: string
   jobFile: string
   storeRoot: string
-  jobId: string
-  params: unknown
-  moleculeId: number
-  start: number
-  end: number
-  attempt: number
 }
 
 /** Load the bundle and run `setup` ahead of the first molecule (sent while the job is planned). */
@@ -28,12 +23,6 @@ export interface WarmTask {
   bundlePath: string
   jobFile: string
   params: unknown
-}
-
-/** What a worker thread answers. */
-export interface MoleculeReply {
-  stats: MoleculeStats
-  stored: boolean
 }
 
 // atom errors carry stacks that point into the job's TypeScript, through the bundle's inline source map
@@ -52,23 +41,20 @@ function jobOf(bundlePath: string, jobFile: string): Promise<Job> {
 }
 
 export default async function runTask(
-  task: MoleculeTask | WarmTask,
-): Promise<MoleculeReply | null> {
+  task: ThreadTask | WarmTask,
+  // piscina passes the task's abort signal as a second argument only to async tasks that ask
+): Promise<AttemptReply | null> {
   if ('warm' in task) {
     // errors surface again, with their molecule, when a molecule needs the job
     await prepare(await jobOf(task.bundlePath, task.jobFile), task.params).promise
     return null
   }
-  const job = jobOf(task.bundlePath, task.jobFile)
   let store = stores.get(task.storeRoot)
   if (!store) {
     store = new FsResultStore(task.storeRoot)
     stores.set(task.storeRoot, store)
   }
-  const result = await runMolecule(await job, task.params, [task.start, task.end], {
-    moleculeId: task.moleculeId,
-    attempt: task.attempt,
-  })
-  const stored = await writePartial(store, task.jobId, result)
-  return { stats: result.stats, stored }
+  const job = await jobOf(task.bundlePath, task.jobFile)
+  // a stopped task terminates this thread (piscina), so no signal is needed here
+  return executeMolecule(job, task, store, undefined, () => process.exit(1))
 }

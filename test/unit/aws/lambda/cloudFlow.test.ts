@@ -247,8 +247,8 @@ describe('the cloud path over a filesystem store', () => {
     expect(t2).toMatchObject({ status: 'done', moleculesFailed: 1, atomsFailed: 4 })
     const m = await loadManifest(store, event.jobId)
     expect(m.molecules[0]?.attempts.map((a) => a.error)).toEqual([
-      'worker crashed: Error: setup failed on purpose',
-      'worker crashed: Error: setup failed on purpose',
+      "worker crashed: JobCodeError: the job's setup(params) threw Error: setup failed on purpose",
+      "worker crashed: JobCodeError: the job's setup(params) threw Error: setup failed on purpose",
     ])
     expect(reduced).toMatchObject({ status: 'failed', atomsFailed: 4, rows: 0 })
   })

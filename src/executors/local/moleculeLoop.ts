@@ -1,0 +1,253 @@
+import { JobCodeError, RunInterruptedError } from '../../core/errors.js'
+import { type FaultKind, type FaultPlan, faultFor } from '../../core/faults.js'
+import type { Manifest } from '../../core/manifest.js'
+import {
+  type Dispatch,
+  markCancelled,
+  markCrashed,
+  markDone,
+  markStarted,
+  pendingDispatches,
+  progressOf,
+  speculativeDispatches,
+  timedOutAttempts,
+} from '../../core/schedule.js'
+import type { MoleculeStats } from '../../runtime/runMolecule.js'
+import type { ProgressEvent } from '../Executor.js'
+
+/** How one molecule execution ended, as a launcher reports it. */
+export type AttemptReply =
+  | { kind: 'ran'; stats: MoleculeStats; committed: boolean; stored: boolean }
+  | { kind: 'setup-failed'; message: string }
+
+/** Runs one molecule execution somewhere (a worker thread, this process); rejects when it dies. */
+export type Launcher = (
+  d: Dispatch,
+  fault: FaultKind | undefined,
+  signal: AbortSignal,
+) => Promise<AttemptReply>
+
+/** Options of {@link runMoleculeLoop}. */
+export interface LoopOptions {
+  /** Molecule executions at once. */
+  slots: number
+  timeoutMs: number
+  speculate: boolean
+  faults: FaultPlan | undefined
+  launch: Launcher
+  /** Persist the manifest (throttled unless `force`). */
+  save: (manifest: Manifest, force: boolean) => Promise<void>
+  onProgress?: ((event: ProgressEvent) => void) | undefined
+  signal?: AbortSignal | undefined
+  stopSignal?: AbortSignal | undefined
+  /** When the run started (performance.now()), for progress events. */
+  startedAt: number
+}
+
+/** Throttled dispatches are tried again after `BACKOFF_MS × 2^try` (full jitter), this many times. */
+const THROTTLE_TRIES = 6
+const BACKOFF_MS = 20
+/** The loop wakes at least this often to look for timeouts and stragglers. */
+const TICK_MS = 200
+
+interface Flight {
+  dispatch: Dispatch
+  controller: AbortController
+  /** Set when fanout stopped the flight itself: its outcome is ignored. */
+  settled: boolean
+  promise: Promise<void>
+}
+
+const key = (moleculeId: number, attempt: number) => `${moleculeId}/${attempt}`
+
+/**
+ * The local executor's scheduling loop: runs every pending molecule on at
+ * most `slots` at once with the pure decisions of `core/schedule`: retries
+ * of crashed, hung (past `timeoutMs`) and throttled executions, backup
+ * copies of stragglers (`speculate`), and, with `FANOUT_FAULTS`, injected
+ * faults. Ends when no molecule is pending or running (`'finished'`), or,
+ * after `stopSignal`, once the running ones finished (`'stopped'`).
+ *
+ * @throws {@link RunInterruptedError} when `signal` aborts (running executions are stopped)
+ * @throws {@link JobCodeError} when the job's `setup` throws: the job fails once, not per molecule
+ */
+export async function runMoleculeLoop(
+  initial: Manifest,
+  o: LoopOptions,
+): Promise<{ manifest: Manifest; ended: 'finished' | 'stopped' }> {
+  let manifest = initial
+  const flights = new Map<string, Flight>()
+  const notBefore = new Map<number, number>()
+  const throttled = new Map<string, number>()
+  let setupFailure: string | undefined
+  let wake: () => void = () => {}
+
+  const emit = (moleculeId: number, kind: ProgressEvent['kind'], reason?: string) => {
+    o.onProgress?.({
+      ...progressOf(manifest),
+      elapsedMs: performance.now() - o.startedAt,
+      moleculeId,
+      kind,
+      ...(reason ? { reason } : {}),
+    })
+  }
+  const stopFlight = (flight: Flight, reason: string) => {
+    flight.settled = true
+    flight.controller.abort(new Error(reason))
+    flights.delete(key(flight.dispatch.moleculeId, flight.dispatch.attempt))
+  }
+  const failAttempt = (d: Dispatch, error: string, counts?: Parameters<typeof markCrashed>[5]) => {
+    manifest = markCrashed(manifest, d.moleculeId, d.attempt, error, Date.now(), counts)
+    const state = manifest.molecules[d.moleculeId]?.status
+    emit(d.moleculeId, state === 'failed' ? 'molecule-failed' : 'molecule-retry', error)
+  }
+  const settle = (flight: Flight, reply: AttemptReply | { kind: 'error'; error: unknown }) => {
+    if (flight.settled) return
+    flight.settled = true
+    const d = flight.dispatch
+    flights.delete(key(d.moleculeId, d.attempt))
+    const now = Date.now()
+    if (reply.kind === 'setup-failed') {
+      setupFailure ??= reply.message
+    } else if (reply.kind === 'error') {
+      const message = reply.error instanceof Error ? reply.error.message : String(reply.error)
+      failAttempt(d, message)
+    } else if (!reply.committed) {
+      failAttempt(
+        d,
+        `${reply.stats.atomsFailed} atoms failed; running the molecule again (--retry-atoms)`,
+        {
+          atomsOk: reply.stats.atomsOk,
+          atomsFailed: reply.stats.atomsFailed,
+          durationMs: reply.stats.durationMs,
+        },
+      )
+    } else if (!reply.stored) {
+      // another copy stored the molecule's partial first: this one's rows were dropped
+      manifest = markCancelled(
+        manifest,
+        d.moleculeId,
+        d.attempt,
+        'cancelled: another copy stored the partial first',
+        now,
+      )
+    } else {
+      const s = reply.stats
+      manifest = markDone(
+        manifest,
+        d.moleculeId,
+        {
+          attempt: d.attempt,
+          startedAt: s.startedAt,
+          endedAt: s.endedAt,
+          durationMs: s.durationMs,
+          billedMs: s.billedMs,
+          atomsOk: s.atomsOk,
+          atomsFailed: s.atomsFailed,
+          rows: s.rows,
+        },
+        now,
+      )
+      for (const other of [...flights.values()]) {
+        if (other.dispatch.moleculeId === d.moleculeId) stopFlight(other, 'another copy finished')
+      }
+      emit(d.moleculeId, 'molecule-done')
+    }
+    void o.save(manifest, false)
+    wake()
+  }
+  const launch = (d: Dispatch) => {
+    const controller = new AbortController()
+    const fault = faultFor(o.faults, manifest.jobId, d.moleculeId, d.attempt)
+    manifest = markStarted(manifest, d.moleculeId, d.attempt, Date.now(), d.speculative ?? false)
+    if (d.speculative) emit(d.moleculeId, 'molecule-copy')
+    const flight: Flight = { dispatch: d, controller, settled: false, promise: Promise.resolve() }
+    flight.promise = o.launch(d, fault, controller.signal).then(
+      (reply) => settle(flight, reply),
+      (error: unknown) => settle(flight, { kind: 'error', error }),
+    )
+    flights.set(key(d.moleculeId, d.attempt), flight)
+  }
+  /** A throttled dispatch waits and tries again (not an attempt); after its tries, the attempt fails. */
+  const throttle = (d: Dispatch, now: number): boolean => {
+    const k = key(d.moleculeId, d.attempt)
+    const tries = throttled.get(k) ?? 0
+    if (faultFor(o.faults, manifest.jobId, d.moleculeId, d.attempt, tries) !== 'throttle')
+      return false
+    throttled.set(k, tries + 1)
+    if (tries + 1 >= THROTTLE_TRIES) {
+      manifest = markStarted(manifest, d.moleculeId, d.attempt, now)
+      failAttempt(
+        d,
+        `429 TooManyRequests (injected) on all ${THROTTLE_TRIES} tries of its dispatch`,
+      )
+      return true
+    }
+    notBefore.set(d.moleculeId, now + Math.random() * BACKOFF_MS * 2 ** tries)
+    return true
+  }
+
+  const stopping = () => o.stopSignal?.aborted === true
+  let stopAnnounced = false
+  for (;;) {
+    if (o.signal?.aborted) {
+      for (const f of [...flights.values()]) stopFlight(f, 'run interrupted')
+      throw new RunInterruptedError('run interrupted', { cause: o.signal.reason })
+    }
+    if (setupFailure !== undefined) {
+      for (const f of [...flights.values()]) stopFlight(f, 'the job failed')
+      throw new JobCodeError('setup', setupFailure)
+    }
+    const now = Date.now()
+    for (const t of timedOutAttempts(manifest, now, o.timeoutMs)) {
+      const flight = flights.get(key(t.moleculeId, t.attempt))
+      if (flight) stopFlight(flight, 'timed out')
+      failAttempt(
+        flight?.dispatch ?? { moleculeId: t.moleculeId, start: 0, end: 0, attempt: t.attempt },
+        `timed out after ${o.timeoutMs} ms (--timeout): the molecule was stopped as a hang`,
+      )
+    }
+    if (stopping() && !stopAnnounced) {
+      stopAnnounced = true
+      emit(-1, 'stopping')
+    }
+    let waitMs = TICK_MS
+    if (!stopping()) {
+      for (const d of pendingDispatches(manifest)) {
+        if (flights.size >= o.slots) break
+        const at = notBefore.get(d.moleculeId) ?? 0
+        if (at > now) {
+          waitMs = Math.min(waitMs, at - now)
+          continue
+        }
+        notBefore.delete(d.moleculeId)
+        if (throttle(d, now)) {
+          waitMs = 0
+          continue
+        }
+        launch(d)
+      }
+      if (o.speculate && flights.size < o.slots) {
+        for (const d of speculativeDispatches(manifest, now)) {
+          if (flights.size >= o.slots) break
+          launch(d)
+        }
+      }
+    }
+    const pending = pendingDispatches(manifest).length > 0
+    if (flights.size === 0 && (stopping() || !pending)) break
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(waitMs, 1))
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      if (o.signal && !o.signal.aborted) o.signal.addEventListener('abort', wake, { once: true })
+    })
+    o.signal?.removeEventListener('abort', wake)
+  }
+  return {
+    manifest,
+    ended: stopping() && pendingDispatches(manifest).length > 0 ? 'stopped' : 'finished',
+  }
+}
