@@ -18,6 +18,7 @@ import { errorsTableKey, manifestKey, resultKey, statsKey, summaryKey } from '..
 import { decodeTable } from '../../store/parquet.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import { clientConfig, type TargetConnection } from '../connection.js'
+import { sleep } from '../retry.js'
 import type { DeployedStack } from './deploy.js'
 
 /** Options of the {@link CloudExecutor}. */
@@ -52,20 +53,6 @@ export class ExecutionFailedError extends FanoutError {
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t)
-        resolve()
-      },
-      { once: true },
-    )
-  })
-}
 
 /**
  * Runs a job on the deployed stack: uploads the bundle content-addressed,
