@@ -113,11 +113,8 @@ try {
   const local = await run(['run', ...job, '--target', 'local', ...common], {})
   const connection = connectionFor('localstack', { ...process.env, ...env })
   const deployed = readDeployment(root, 'localstack')
-  const store = new S3ResultStore(
-    s3ClientFor({ endpoint, region: connection.region }),
-    deployed.bucket,
-  )
-  const sfn = new SFNClient(clientConfig(connection))
+  const store = new S3ResultStore(s3ClientFor(connection), deployed.bucket)
+  const sfn = new SFNClient(clientConfig(connection, 'sfn'))
   for (const [stack, r] of [
     ['cold', cold],
     ['warm', cloud],

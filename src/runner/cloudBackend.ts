@@ -9,10 +9,7 @@ export function cloudBackend(options: RunOptions, root: string) {
   const target = options.target as CloudTarget
   const deployed = readDeployment(root, target)
   const connection = connectionFor(target, process.env)
-  const store = new S3ResultStore(
-    s3ClientFor({ endpoint: connection.endpoint, region: connection.region }),
-    deployed.bucket,
-  )
+  const store = new S3ResultStore(s3ClientFor(connection), deployed.bucket)
   const executor = new CloudExecutor({
     connection,
     deployed,

@@ -66,7 +66,7 @@ export class CloudExecutor implements Executor {
 
   constructor(private readonly options: CloudExecutorOptions) {
     this.target = options.connection.target
-    this.sfn = new SFNClient({ ...clientConfig(options.connection), maxAttempts: 5 })
+    this.sfn = new SFNClient({ ...clientConfig(options.connection, 'sfn'), maxAttempts: 5 })
   }
 
   /** The state machine input for a planned job. */

@@ -76,10 +76,7 @@ async function findJob(jobId: string, root: string, target: string | undefined) 
     const connection = connectionFor(t, process.env)
     const { S3ResultStore, s3ClientFor } = await import('../../aws/s3/S3ResultStore.js')
     const { readCloudManifest } = await import('../../aws/client/CloudExecutor.js')
-    const store = new S3ResultStore(
-      s3ClientFor({ endpoint: connection.endpoint, region: connection.region }),
-      deployed.bucket,
-    )
+    const store = new S3ResultStore(s3ClientFor(connection), deployed.bucket)
     const manifest = await readCloudManifest(store, jobId)
     if (manifest) return { target: t, manifest, deployed, connection }
   }
@@ -108,7 +105,7 @@ export async function statusCommand(
   let execution: { status?: string; error?: string; cause?: string } | undefined
   if (found.target !== 'local' && 'deployed' in found && found.deployed && found.connection) {
     const { SFNClient, DescribeExecutionCommand } = await import('@aws-sdk/client-sfn')
-    const sfn = new SFNClient(clientConfig(found.connection))
+    const sfn = new SFNClient(clientConfig(found.connection, 'sfn'))
     const executionArn = `${found.deployed.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`
     try {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }))
@@ -192,7 +189,7 @@ async function readLogs(
   const { CloudWatchLogsClient, FilterLogEventsCommand } = await import(
     '@aws-sdk/client-cloudwatch-logs'
   )
-  const logs = new CloudWatchLogsClient(clientConfig(connection))
+  const logs = new CloudWatchLogsClient(clientConfig(connection, 'logs'))
   const out: { timestamp: number; message: string }[] = []
   let nextToken: string | undefined
   do {
