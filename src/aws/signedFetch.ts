@@ -101,6 +101,7 @@ export class SignedFetch {
     return (await signer.sign()).headers
   }
 
+  /** Send `init` to `url`, signed afresh on each try, retried as the class describes. */
   async fetch(url: string, init: SignedRequestInit): Promise<Response> {
     return withRetry(
       async (tryNumber) => {

@@ -53,6 +53,7 @@ const CONTENT_TYPES: Record<string, string> = {
   jsonl: 'application/jsonl',
 }
 
+/** The Content-Type of a key, by its extension. @default 'application/octet-stream' */
 export function contentType(key: string): string {
   const dot = key.lastIndexOf('.')
   return (dot >= 0 && CONTENT_TYPES[key.slice(dot + 1)]) || 'application/octet-stream'
