@@ -10,8 +10,13 @@ import { isRetryableAwsError, type RetryOptions, withRetry } from './retry.js'
  * `@aws-sdk/client-s3` costs about 250 ms of a cold start on its own. Requests
  * are signed (SigV4) by aws4fetch, a small, dependency-free signer over Web
  * Crypto, and retried by fanout's one policy ({@link withRetry}).
- * `npm run bench:cloud` measures aws4fetch's cost on a cold process side by
- * side with an unsigned request and with the AWS SDK's signer.
+ * `npm run bench:cloud` measures its cost to a cold process side by side with
+ * the same request unsigned and with the AWS SDK's signer. On 2 cores (medians
+ * of 21 fresh processes, import + first GET): aws4fetch +12 ms over unsigned,
+ * this SignedFetch (with p-retry) +11 ms, @smithy/signature-v4 +21 ms (its
+ * import alone 33 ms): under the 20 ms that would justify a signer of our own.
+ * Signing is Web Crypto, async: about 3,500 signatures/s with 128 in flight,
+ * ten times plan's dispatch target of 300 invocations/s.
  */
 
 /** One request may take this long before it is aborted (and retried). @default 60 s */
