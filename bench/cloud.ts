@@ -5,7 +5,11 @@
  *   StartExecution until every molecule has been invoked (target ≥ 300/s);
  * - end-to-end: that job through `fanout run --target localstack` vs `--target local`;
  * - the worker bundle: bytes minified with @aws-sdk/* external (target ≤ 1 MB)
- *   and its cold import time in Node (target ≤ 150 ms).
+ *   and its cold import time in Node (target ≤ 150 ms);
+ * - the signer's cost to a cold function: import plus first signed request with
+ *   aws4fetch, with fanout's SignedFetch (aws4fetch + p-retry) and with the AWS
+ *   SDK's signer, against the same request unsigned (fanout keeps a library
+ *   signer unless it costs more than 20 ms).
  * Starts the emulator on a free port with its own state directory and stops it.
  */
 import { spawn } from 'node:child_process'
@@ -46,6 +50,31 @@ function run(args: string[], env: Record<string, string>) {
   })
 }
 
+const workerEnv = {
+  FANOUT_BUCKET: 'bench',
+  FANOUT_WORKER_FUNCTION: 'bench',
+  AWS_REGION: 'us-east-1',
+}
+
+/** The stdout of `script` (an ES module) run in a fresh Node process. */
+function freshNode(script: string, env: Record<string, string> = {}): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const c = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let s = ''
+    c.stdout.on('data', (d: Buffer) => {
+      s += d.toString('utf8')
+    })
+    c.once('error', reject)
+    c.once('exit', (code) =>
+      code === 0 ? resolve(s) : reject(new Error(`a fresh node exited ${code}`)),
+    )
+  })
+}
+
 /** Bytes of the worker bundle and its cold import time (median of 5 fresh processes). */
 async function workerBundle() {
   const outfile = join(repoRoot, '.fanout', 'bench', 'worker-bundle.mjs')
@@ -66,31 +95,106 @@ async function workerBundle() {
   const times: number[] = []
   for (let i = 0; i < 5; i++) {
     const script = `const t=performance.now();await import(${JSON.stringify(`file://${outfile}`)});console.log(performance.now()-t)`
-    const out = await new Promise<string>((resolve, reject) => {
-      const c = spawn(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          FANOUT_BUCKET: 'bench',
-          FANOUT_WORKER_FUNCTION: 'bench',
-          AWS_REGION: 'us-east-1',
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      })
-      let s = ''
-      c.stdout.on('data', (d: Buffer) => {
-        s += d.toString('utf8')
-      })
-      c.once('error', reject)
-      c.once('exit', () => resolve(s))
-    })
-    times.push(Number(out.trim()))
+    times.push(Number((await freshNode(script, workerEnv)).trim()))
   }
   return {
     bytes: statSync(outfile).size,
     importMs: median(times),
     allImportMs: times.map((t) => round(t)),
   }
+}
+
+/**
+ * Signers side by side: each one's module, bundled as the functions are, and a
+ * request that uses it. Every probe loads node:crypto, as the worker does
+ * anyway (bundle hashes), so that only the signer's own cost differs.
+ */
+const SIGNER_PROBES: Record<string, string> = {
+  unsigned: `import 'node:crypto'
+    export async function first(url) { return fetch(url) }`,
+  aws4fetch: `import 'node:crypto'
+    import { AwsV4Signer } from 'aws4fetch'
+    const cache = new Map()
+    export async function first(url) {
+      const signer = new AwsV4Signer({ url, method: 'GET', accessKeyId: 'test', secretAccessKey: 'test',
+        service: 's3', region: 'us-east-1', cache, allHeaders: true })
+      return fetch(url, { headers: (await signer.sign()).headers })
+    }`,
+  sdkSigner: `import { SignatureV4 } from '@smithy/signature-v4'
+    import { createHash, createHmac } from 'node:crypto'
+    class Sha256 {
+      constructor(key) { this.h = key === undefined ? createHash('sha256') : createHmac('sha256', key) }
+      update(data) { this.h.update(data) }
+      async digest() { return new Uint8Array(this.h.digest()) }
+      reset() {}
+    }
+    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', sha256: Sha256,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, uriEscapePath: false })
+    export async function first(url) {
+      const u = new URL(url)
+      const signed = await signer.sign({ method: 'GET', protocol: u.protocol, hostname: u.hostname,
+        port: Number(u.port), path: u.pathname, query: {},
+        headers: { host: u.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } })
+      return fetch(url, { headers: signed.headers })
+    }`,
+  signedFetch: `import 'node:crypto'
+    import { SignedFetch } from './src/aws/signedFetch.ts'
+    const client = new SignedFetch({ accessKeyId: 'test', secretAccessKey: 'test' }, 's3', 'us-east-1')
+    export async function first(url) { return client.fetch(url, { method: 'GET' }) }`,
+}
+
+/**
+ * The signer's cost to a cold function: in fresh processes (21 of each,
+ * interleaved, medians: one process is too noisy on a shared machine), the import of each probe's bundle, its first signed GET (the
+ * one that pays for Web Crypto or node:crypto setup) and a second one, ms.
+ */
+async function signerCosts(url: string) {
+  const files: Record<string, string> = {}
+  for (const [name, contents] of Object.entries(SIGNER_PROBES)) {
+    files[name] = join(repoRoot, '.fanout', 'bench', `signer-${name}.mjs`)
+    await build({
+      stdin: { contents, resolveDir: repoRoot, loader: 'ts' },
+      outfile: files[name],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+    })
+  }
+  const samples: Record<string, { importMs: number; firstMs: number; secondMs: number }[]> =
+    Object.fromEntries(Object.keys(files).map((name) => [name, []]))
+  for (let i = 0; i < 21; i++) {
+    for (const [name, file] of Object.entries(files)) {
+      const script = `const t0 = performance.now()
+        const m = await import(${JSON.stringify(`file://${file}`)})
+        const t1 = performance.now()
+        await (await m.first(${JSON.stringify(url)})).arrayBuffer()
+        const t2 = performance.now()
+        await (await m.first(${JSON.stringify(url)})).arrayBuffer()
+        console.log(JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1, secondMs: performance.now() - t2 }))`
+      samples[name]?.push(JSON.parse(await freshNode(script)))
+    }
+  }
+  const medians = Object.fromEntries(
+    Object.entries(samples).map(([name, runs]) => {
+      const m = (k: 'importMs' | 'firstMs' | 'secondMs') => round(median(runs.map((r) => r[k])))
+      return [
+        name,
+        {
+          importMs: m('importMs'),
+          firstRequestMs: m('firstMs'),
+          secondRequestMs: m('secondMs'),
+          bytes: statSync(files[name] as string).size,
+        },
+      ]
+    }),
+  )
+  return medians as Record<
+    string,
+    { importMs: number; firstRequestMs: number; secondRequestMs: number; bytes: number }
+  >
 }
 
 const port = await freePort()
@@ -113,11 +217,8 @@ try {
   const local = await run(['run', ...job, '--target', 'local', ...common], {})
   const connection = connectionFor('localstack', { ...process.env, ...env })
   const deployed = readDeployment(root, 'localstack')
-  const store = new S3ResultStore(
-    s3ClientFor({ endpoint, region: connection.region }),
-    deployed.bucket,
-  )
-  const sfn = new SFNClient(clientConfig(connection))
+  const store = new S3ResultStore(s3ClientFor(connection), deployed.bucket)
+  const sfn = new SFNClient(clientConfig(connection, 'sfn'))
   for (const [stack, r] of [
     ['cold', cold],
     ['warm', cloud],
@@ -177,6 +278,20 @@ try {
       coldImportMs: round(w.importMs),
       allImportMs: w.allImportMs,
       targetImportMs: 150,
+      cores,
+    }),
+  )
+  const signers = await signerCosts(`${endpoint}/${deployed.bucket}/bench/no-such-key`)
+  const coldMs = (name: string) =>
+    (signers[name]?.importMs ?? 0) + (signers[name]?.firstRequestMs ?? 0)
+  console.log(
+    JSON.stringify({
+      bench: 'signer-cold-start',
+      ...signers,
+      aws4fetchOverUnsignedMs: round(coldMs('aws4fetch') - coldMs('unsigned')),
+      signedFetchOverUnsignedMs: round(coldMs('signedFetch') - coldMs('unsigned')),
+      sdkSignerOverUnsignedMs: round(coldMs('sdkSigner') - coldMs('unsigned')),
+      keepOwnSignerAboveMs: 20,
       cores,
     }),
   )

@@ -51,3 +51,18 @@ export class ExecutionFailedError extends FanoutError {
     this.error = error
   }
 }
+
+/**
+ * An AWS error answer to a signed-fetch request, shaped like the SDK's errors
+ * (`name` is the AWS error code, `$metadata.httpStatusCode` the status) so
+ * that one retry policy reads both.
+ */
+export class AwsHttpError extends FanoutError {
+  readonly $metadata: { httpStatusCode: number }
+  constructor(code: string, status: number, message: string) {
+    super(message)
+    // the AWS code, not a class name: what retry policies and Catch clauses match on
+    this.name = code
+    this.$metadata = { httpStatusCode: status }
+  }
+}

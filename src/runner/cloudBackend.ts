@@ -20,10 +20,7 @@ export async function cloudSite(
 ): Promise<CloudSite> {
   const connection = connectionFor(target, process.env)
   const deployed = await findDeployment(root, connection, stackName)
-  const store = new S3ResultStore(
-    s3ClientFor({ endpoint: connection.endpoint, region: connection.region }),
-    deployed.bucket,
-  )
+  const store = new S3ResultStore(s3ClientFor(connection), deployed.bucket)
   return { connection, deployed, store }
 }
 

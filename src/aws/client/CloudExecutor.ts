@@ -18,6 +18,7 @@ import { decodeTable } from '../../store/parquet.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import { clientConfig, type TargetConnection } from '../connection.js'
 import { ExecutionFailedError } from '../errors.js'
+import { sleep } from '../retry.js'
 import type { DeployedStack } from './deploy.js'
 
 /** Options of the {@link CloudExecutor}. */
@@ -40,20 +41,6 @@ export interface CloudExecutorOptions {
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t)
-        resolve()
-      },
-      { once: true },
-    )
-  })
-}
-
 /**
  * Runs a job on the deployed stack: uploads the bundle content-addressed,
  * starts an execution named after the job id, follows its progress through
@@ -66,7 +53,7 @@ export class CloudExecutor implements Executor {
 
   constructor(private readonly options: CloudExecutorOptions) {
     this.target = options.connection.target
-    this.sfn = new SFNClient({ ...clientConfig(options.connection), maxAttempts: 5 })
+    this.sfn = new SFNClient({ ...clientConfig(options.connection, 'sfn'), maxAttempts: 5 })
   }
 
   /** The state machine input for a planned job. */

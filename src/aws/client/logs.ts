@@ -23,7 +23,7 @@ export async function readLogs(
   const { CloudWatchLogsClient, FilterLogEventsCommand } = await import(
     '@aws-sdk/client-cloudwatch-logs'
   )
-  const logs = new CloudWatchLogsClient(clientConfig(connection))
+  const logs = new CloudWatchLogsClient(clientConfig(connection, 'logs'))
   const out: { timestamp: number; message: string }[] = []
   let nextToken: string | undefined
   do {

@@ -95,7 +95,10 @@ export async function findDeployment(
   const { CloudFormationClient, DescribeStacksCommand } = await import(
     '@aws-sdk/client-cloudformation'
   )
-  const cfn = new CloudFormationClient({ ...clientConfig(connection), maxAttempts: 3 })
+  const cfn = new CloudFormationClient({
+    ...clientConfig(connection, 'cloudformation'),
+    maxAttempts: 3,
+  })
   let outputs: Record<string, string | undefined>
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }))

@@ -1,24 +1,43 @@
 import type { FunctionEnv } from '../../contracts/functionEnv.js'
+import { connectionFor, type TargetConnection } from '../connection.js'
 import { S3FetchStore } from '../s3/S3FetchStore.js'
-import { awsFetchConnection } from '../signedFetch.js'
+import { fetchConnection } from '../signedFetch.js'
 import { fetchInvoker } from './fetchInvoker.js'
 import type { WorkerInvoker } from './invoke.js'
 
 /**
  * What the Lambda functions talk to AWS with: signed `fetch`, not the AWS SDK
  * (loading `@aws-sdk/client-s3` alone costs about 250 ms of every cold start).
- * Endpoints and credentials come from the function's environment.
+ * Endpoints and credentials come from the function's environment, resolved
+ * by the same {@link connectionFor} as the CLI's.
  */
 
+/** The connection of a function: its target (`FANOUT_TARGET`) over `env`. */
+export function functionConnection(
+  env: FunctionEnv,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): TargetConnection {
+  return connectionFor(env.target, processEnv)
+}
+
 /** The job store over the stack's bucket. */
-export function functionStore(env: FunctionEnv): S3FetchStore {
-  return new S3FetchStore(awsFetchConnection('s3'), env.bucket, env.prefix)
+export function functionStore(
+  env: FunctionEnv,
+  connection: TargetConnection = functionConnection(env),
+): S3FetchStore {
+  return new S3FetchStore(fetchConnection(connection, 's3'), env.bucket, env.prefix)
 }
 
 /**
- * The worker invoker. No retries inside it: plan's and tally's own backoff
- * handles throttling, and counts it.
+ * The worker invoker. One try inside it: plan's and tally's dispatch retries
+ * throttling with the same policy, and counts it.
  */
-export function functionWorkerInvoker(env: FunctionEnv): WorkerInvoker {
-  return fetchInvoker(awsFetchConnection('lambda', { retries: 0 }), env.workerFunction as string)
+export function functionWorkerInvoker(
+  env: FunctionEnv,
+  connection: TargetConnection = functionConnection(env),
+): WorkerInvoker {
+  return fetchInvoker(
+    fetchConnection(connection, 'lambda', { tries: 1 }),
+    env.workerFunction as string,
+  )
 }

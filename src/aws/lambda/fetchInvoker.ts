@@ -1,5 +1,5 @@
-import type { AwsFetchConnection } from '../signedFetch.js'
-import { AwsHttpError, awsErrorCode } from '../signedFetch.js'
+import { AwsHttpError } from '../errors.js'
+import { type AwsFetchConnection, awsErrorCode } from '../signedFetch.js'
 import { encodeWorkerEvent, type WorkerInvoker } from './invoke.js'
 
 /**
@@ -11,7 +11,7 @@ import { encodeWorkerEvent, type WorkerInvoker } from './invoke.js'
  *
  * @example
  * ```ts
- * const invokeWorker = fetchInvoker(awsFetchConnection('lambda', { retries: 0 }), 'fanout-worker')
+ * const invokeWorker = fetchInvoker(fetchConnection(connection, 'lambda', { tries: 1 }), 'fanout-worker')
  * ```
  */
 export function fetchInvoker(connection: AwsFetchConnection, functionName: string): WorkerInvoker {

@@ -1,9 +1,9 @@
 import { StoreError } from '../../core/errors.js'
 import type { PutOptions, ResultStore } from '../../store/ResultStore.js'
-import { type AwsFetchConnection, AwsHttpError, awsErrorCode } from '../signedFetch.js'
-import { encodeRfc3986 } from '../sigv4.js'
+import { AwsHttpError } from '../errors.js'
+import { type AwsFetchConnection, awsErrorCode } from '../signedFetch.js'
 import type { S3ResultStoreOptions } from './S3ResultStore.js'
-import { checkKey, checkMaxKeys, contentType, normalizePrefix } from './s3Keys.js'
+import { checkKey, checkMaxKeys, contentType, encodeRfc3986, normalizePrefix } from './s3Keys.js'
 
 /** S3 keys are sent RFC 3986-encoded, each segment on its own (slashes stay), as they are signed. */
 function encodeKey(key: string): string {
@@ -31,7 +31,7 @@ function unescapeXml(s: string): string {
  *
  * @example
  * ```ts
- * const store = new S3FetchStore(awsFetchConnection('s3'), 'my-bucket')
+ * const store = new S3FetchStore(fetchConnection(connectionFor('aws', process.env), 's3'), 'my-bucket')
  * ```
  */
 export class S3FetchStore implements ResultStore {

@@ -4,10 +4,10 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  type S3ClientConfig,
 } from '@aws-sdk/client-s3'
 import { describeValue, StoreError } from '../../core/errors.js'
 import type { PutOptions, ResultStore } from '../../store/ResultStore.js'
+import { s3ClientConfig, type TargetConnection } from '../connection.js'
 import { checkKey, checkMaxKeys, contentType, normalizePrefix } from './s3Keys.js'
 
 /** Options of {@link S3ResultStore}. */
@@ -51,7 +51,7 @@ function isNotFound(error: unknown): boolean {
  *
  * @example
  * ```ts
- * const store = new S3ResultStore(s3ClientFor({}), 'my-bucket')
+ * const store = new S3ResultStore(s3ClientFor(connectionFor('aws', process.env)), 'my-bucket')
  * await store.put('jobs/j1/partials/000000.parquet', bytes, { ifAbsent: true }) // true, then false
  * store.describe('jobs/j1/result.parquet') // 's3://my-bucket/jobs/j1/result.parquet'
  * ```
@@ -190,66 +190,17 @@ export class S3ResultStore implements ResultStore {
   }
 }
 
-/** Options of {@link s3ClientFor}. */
-export interface S3ClientForOptions {
-  /**
-   * An S3-compatible endpoint (fanout's emulator, LocalStack). @default
-   * `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` from `env`, else AWS's own
-   */
-  endpoint?: string | undefined
-  /** @default `AWS_REGION`, `AWS_DEFAULT_REGION` from `env`, else 'us-east-1' */
-  region?: string | undefined
-  /** The environment to read. @default process.env */
-  env?: NodeJS.ProcessEnv
-  /** SDK attempts per request. @default 5 */
-  maxAttempts?: number
-}
-
-const CREDENTIAL_VARIABLES = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_PROFILE',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-]
-
-/** Test credentials for an emulator or LocalStack, which accept any. */
-export const TEST_CREDENTIALS = Object.freeze({ accessKeyId: 'test', secretAccessKey: 'test' })
-
-/** True when `env` names credentials or a way to get them (keys, a profile, a web identity, a container). */
-export function hasEnvironmentCredentials(env: NodeJS.ProcessEnv): boolean {
-  return CREDENTIAL_VARIABLES.some((name) => env[name])
-}
-
 /**
- * The client options {@link s3ClientFor} uses: with an endpoint, path-style
- * addressing (`http://127.0.0.1:4566/bucket/key`, no DNS tricks) and test
- * credentials when the environment names none; without one, the SDK's
- * defaults (AWS endpoints, the standard credential chain).
- */
-export function s3ClientConfig(options: S3ClientForOptions = {}): S3ClientConfig {
-  const env = options.env ?? process.env
-  const endpoint = options.endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined
-  const region = options.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'
-  const config: S3ClientConfig = { region, maxAttempts: options.maxAttempts ?? 5 }
-  if (endpoint) {
-    config.endpoint = endpoint
-    config.forcePathStyle = true
-    if (!hasEnvironmentCredentials(env)) config.credentials = { ...TEST_CREDENTIALS }
-  }
-  return config
-}
-
-/**
- * An S3 client for a target: AWS itself, or an S3-compatible endpoint
- * (fanout's emulator, LocalStack) with path-style addressing and, when the
- * environment holds no credentials, test ones. See {@link s3ClientConfig}.
+ * An S3 client for a target's connection: AWS itself, or an S3-compatible
+ * endpoint (fanout's emulator, LocalStack) with path-style addressing. See
+ * {@link s3ClientConfig}.
  *
+ * @param maxAttempts - SDK attempts per request. @default 5
  * @example
  * ```ts
- * const s3 = s3ClientFor({ endpoint: 'http://127.0.0.1:4566' })
+ * const s3 = s3ClientFor(connectionFor('localstack', process.env))
  * ```
  */
-export function s3ClientFor(options: S3ClientForOptions = {}): S3Client {
-  return new S3Client(s3ClientConfig(options))
+export function s3ClientFor(connection: TargetConnection, maxAttempts = 5): S3Client {
+  return new S3Client(s3ClientConfig(connection, maxAttempts))
 }

@@ -12,6 +12,22 @@ export function checkKey(key: string, what = 'key'): string {
   return key
 }
 
+/**
+ * RFC 3986 percent-encoding, as S3 keys and query values are sent and signed
+ * (`encodeURIComponent` leaves `!'()*` alone).
+ *
+ * @example
+ * ```ts
+ * encodeRfc3986("it's (1)!*") // 'it%27s%20%281%29%21%2A'
+ * ```
+ */
+export function encodeRfc3986(s: string): string {
+  return encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+}
+
 /** `''`, or the prefix with a trailing `/`. */
 export function normalizePrefix(prefix: string): string {
   checkKey(prefix, 'prefix')
@@ -37,6 +53,7 @@ const CONTENT_TYPES: Record<string, string> = {
   jsonl: 'application/jsonl',
 }
 
+/** The Content-Type of a key, by its extension. @default 'application/octet-stream' */
 export function contentType(key: string): string {
   const dot = key.lastIndexOf('.')
   return (dot >= 0 && CONTENT_TYPES[key.slice(dot + 1)]) || 'application/octet-stream'

@@ -31,7 +31,7 @@ export async function executionOf(
 ): Promise<ExecutionState | undefined> {
   const { SFNClient, DescribeExecutionCommand } = await import('@aws-sdk/client-sfn')
   const { clientConfig } = await import('../../aws/connection.js')
-  const sfn = new SFNClient(clientConfig(site.connection))
+  const sfn = new SFNClient(clientConfig(site.connection, 'sfn'))
   const executionArn = `${site.deployed.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`
   try {
     const d = await sfn.send(new DescribeExecutionCommand({ executionArn }))

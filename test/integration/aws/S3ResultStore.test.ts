@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectionFor } from '../../../src/aws/connection.js'
 import { S3FetchStore } from '../../../src/aws/s3/S3FetchStore.js'
 import {
   S3ResultStore,
   type S3ResultStoreOptions,
-  s3ClientConfig,
   s3ClientFor,
 } from '../../../src/aws/s3/S3ResultStore.js'
-import { awsFetchConnection } from '../../../src/aws/signedFetch.js'
+import { fetchConnection } from '../../../src/aws/signedFetch.js'
 import { StoreError } from '../../../src/core/errors.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/index.js'
 import type { ResultStore } from '../../../src/store/ResultStore.js'
@@ -25,7 +25,7 @@ beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'fanout-s3-store-'))
   const emulator = await startEmulator({ port: await freePort(), stateDir, timeoutMs: 60_000 })
   endpoint = emulator.endpoint
-  client = s3ClientFor({ endpoint, env: {} })
+  client = s3ClientFor(connectionFor('localstack', {}, { endpoint }))
   await client.send(new CreateBucketCommand({ Bucket: bucket }))
 }, 90_000)
 
@@ -36,39 +36,6 @@ afterAll(async () => {
     await rm(stateDir, { recursive: true, force: true })
   }
 }, 30_000)
-
-describe('s3ClientConfig', () => {
-  it('uses path-style addressing and test credentials for an endpoint without credentials in the environment', () => {
-    // Act
-    const bare = s3ClientConfig({ endpoint: 'http://127.0.0.1:4598', env: {} })
-    const fromEnv = s3ClientConfig({
-      env: { AWS_ENDPOINT_URL: 'http://127.0.0.1:4598', AWS_REGION: 'eu-west-1' },
-    })
-    const withKeys = s3ClientConfig({ endpoint: 'http://x', env: { AWS_ACCESS_KEY_ID: 'k' } })
-    const withProfile = s3ClientConfig({ endpoint: 'http://x', env: { AWS_PROFILE: 'p' } })
-    // Assess
-    expect(bare).toMatchObject({
-      endpoint: 'http://127.0.0.1:4598',
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    })
-    expect(fromEnv).toMatchObject({
-      endpoint: 'http://127.0.0.1:4598',
-      forcePathStyle: true,
-      region: 'eu-west-1',
-    })
-    expect(withKeys.credentials).toBeUndefined()
-    expect(withProfile.credentials).toBeUndefined()
-  })
-
-  it("leaves AWS's endpoints, addressing and credential chain alone without an endpoint", () => {
-    // Act
-    const aws = s3ClientConfig({ env: { AWS_REGION: 'eu-west-1' } })
-    // Assess
-    expect(aws).toEqual({ region: 'eu-west-1', maxAttempts: 5 })
-  })
-})
 
 /** The two S3 adapters of the store port: the AWS SDK's client (CLI), signed fetch (Lambda functions). */
 const adapters: [
@@ -82,7 +49,13 @@ const adapters: [
   ['S3ResultStore', (b, p, o) => new S3ResultStore(client, b, p, o)],
   [
     'S3FetchStore',
-    (b, p, o) => new S3FetchStore(awsFetchConnection('s3', { endpoint, env: {} }), b, p, o),
+    (b, p, o) =>
+      new S3FetchStore(
+        fetchConnection(connectionFor('localstack', {}, { endpoint }), 's3'),
+        b,
+        p,
+        o,
+      ),
   ],
 ]
 
@@ -207,5 +180,29 @@ describe.each(adapters)('%s', (_name, make) => {
     await expect(nowhere.put('k', 'x')).rejects.toThrow(
       /cannot write s3:\/\/fanout-no-such-bucket\/k/,
     )
+  })
+})
+
+describe('S3FetchStore with role credentials', () => {
+  it('is accepted with a session token, as inside Lambda, and round-trips odd keys', async () => {
+    // Prepare: the keys a function's role puts in its environment
+    const own = `${bucket}-session`
+    await client.send(new CreateBucketCommand({ Bucket: own }))
+    const env = {
+      AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret/with+chars',
+      AWS_SESSION_TOKEN: 'FQoGZXIvYXdzEXAMPLE//token==',
+    }
+    const connection = connectionFor('localstack', env, { endpoint })
+    const store = new S3FetchStore(fetchConnection(connection, 's3'), own, 'role (1)')
+    const key = "jobs/j 1/it's ü!*.json"
+    // Act
+    const written = await store.put(key, 'x', { ifAbsent: true })
+    // Assess
+    expect(connection.credentials?.sessionToken).toBe(env.AWS_SESSION_TOKEN)
+    expect(written).toBe(true)
+    expect(new TextDecoder().decode(await store.get(key))).toBe('x')
+    expect(await store.list('jobs/j 1/')).toEqual([key])
+    expect(await new S3ResultStore(client, own).list('role (1)/')).toEqual([`role (1)/${key}`])
   })
 })

@@ -10,6 +10,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DeployedStack } from '../../../src/aws/client/deploy.js'
 import { readDeployment } from '../../../src/aws/client/deploy.js'
+import { connectionFor } from '../../../src/aws/connection.js'
 import { S3ResultStore, s3ClientFor } from '../../../src/aws/s3/S3ResultStore.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/index.js'
 import { listJobs, openJob, plan, run as runJob } from '../../../src/runner/index.js'
@@ -53,10 +54,7 @@ beforeAll(async () => {
   })
   if (deploy.code !== 0) throw new Error(`deploy failed:\n${deploy.stdout}\n${deploy.stderr}`)
   deployed = readDeployment(join(cwd, '.fanout'), 'localstack')
-  store = new S3ResultStore(
-    s3ClientFor({ endpoint: env.AWS_ENDPOINT_URL, region: 'us-east-1' }),
-    deployed.bucket,
-  )
+  store = new S3ResultStore(s3ClientFor(connectionFor('localstack', env)), deployed.bucket)
 }, 330_000)
 
 afterAll(async () => {

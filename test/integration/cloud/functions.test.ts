@@ -5,6 +5,7 @@ import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/cli
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectionFor } from '../../../src/aws/connection.js'
 import { BundleIntegrityError } from '../../../src/aws/errors.js'
 import { fetchInvoker } from '../../../src/aws/lambda/fetchInvoker.js'
 import { planCloud } from '../../../src/aws/lambda/planStep.js'
@@ -12,7 +13,7 @@ import { reduceCloud } from '../../../src/aws/lambda/reduceStep.js'
 import { tallyCloud } from '../../../src/aws/lambda/tallyStep.js'
 import { runWorker } from '../../../src/aws/lambda/workerStep.js'
 import { S3ResultStore, s3ClientFor } from '../../../src/aws/s3/S3ResultStore.js'
-import { awsFetchConnection } from '../../../src/aws/signedFetch.js'
+import { fetchConnection } from '../../../src/aws/signedFetch.js'
 import type { PlanEvent, TallyResult, WorkerEvent } from '../../../src/contracts/events.js'
 import type { DispatchRecord } from '../../../src/contracts/records.js'
 import { cloudSettingsSchema } from '../../../src/contracts/settings.js'
@@ -75,7 +76,7 @@ beforeAll(async () => {
   stateDir = join(dir, 'emulator')
   const emulator = await startEmulator({ port: await freePort(), stateDir, timeoutMs: 60_000 })
   endpoint = emulator.endpoint
-  s3 = s3ClientFor({ endpoint, env: {} })
+  s3 = s3ClientFor(connectionFor('localstack', {}, { endpoint }))
   lambda = new LambdaClient({
     endpoint,
     region,
@@ -341,7 +342,7 @@ describe('the cloud path on the emulator, workers as Lambda functions', () => {
     const params = { atoms: 400, failEvery: 97 }
     const event = planEvent(params, 40, { dispatchConcurrency: 16 })
     const invokeWorker = fetchInvoker(
-      awsFetchConnection('lambda', { endpoint, env: {}, retries: 0 }),
+      fetchConnection(connectionFor('localstack', {}, { endpoint }), 'lambda', { tries: 1 }),
       workerFunction,
     )
     // Act

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connectionFor } from '../../../../src/aws/connection.js'
 import { fetchInvoker } from '../../../../src/aws/lambda/fetchInvoker.js'
 import { MAX_ASYNC_PAYLOAD_BYTES } from '../../../../src/aws/lambda/invoke.js'
 import { isRetryableAwsError } from '../../../../src/aws/retry.js'
-import { awsFetchConnection } from '../../../../src/aws/signedFetch.js'
+import { fetchConnection } from '../../../../src/aws/signedFetch.js'
 import type { WorkerEvent } from '../../../../src/contracts/events.js'
 import { UsageError } from '../../../../src/core/errors.js'
 
@@ -48,7 +49,13 @@ afterAll(async () => {
 
 const invoker = () =>
   fetchInvoker(
-    awsFetchConnection('lambda', { endpoint, env: { AWS_REGION: 'eu-west-1' }, retries: 0 }),
+    fetchConnection(
+      connectionFor('localstack', { AWS_REGION: 'eu-west-1' }, { endpoint }),
+      'lambda',
+      {
+        tries: 1,
+      },
+    ),
     'fanout-worker',
   )
 
