@@ -75,10 +75,11 @@ describe('connectionFor: endpoints', () => {
       lambda: 'http://127.0.0.1:4599',
       sfn: 'http://127.0.0.1:4599',
       logs: 'http://127.0.0.1:4599',
+      cloudformation: 'http://127.0.0.1:4599',
     })
     expect(clientConfig(fromEnv, 's3').endpoint).toBe('http://127.0.0.1:9000')
     expect(clientConfig(fromEnv, 'sfn').endpoint).toBe('http://127.0.0.1:4599')
-    expect(Object.values(explicit.endpoints)).toEqual(Array(4).fill('http://127.0.0.1:4600'))
+    expect(Object.values(explicit.endpoints)).toEqual(Array(5).fill('http://127.0.0.1:4600'))
   })
 
   it('gives aws no endpoint for any service, whatever the environment says', () => {
