@@ -14,7 +14,7 @@ import {
   type RunOptions,
   resolveOptions,
 } from './options.js'
-import { newJobId, type PlanInfo, planInfoOf, planJob } from './planJob.js'
+import { newJobId, type PlanInfo, type PlanRequest, planInfoOf, planJob } from './planJob.js'
 import { checkRoot } from './root.js'
 
 function jobIdTaken(store: ResultStore, jobId: string): UsageError {
@@ -25,6 +25,19 @@ function jobIdTaken(store: ResultStore, jobId: string): UsageError {
 
 async function assertJobIdFree(store: ResultStore, jobId: string): Promise<void> {
   if ((await store.list(jobPrefix(jobId))).length > 0) throw jobIdTaken(store, jobId)
+}
+
+/** The plan request of a run or a plan call. */
+function planRequestOf(jobFile: string, o: ResolvedOptions, root: string): PlanRequest {
+  return {
+    jobFile,
+    params: o.params,
+    workers: o.workers,
+    molecules: o.molecules,
+    atomsPerMolecule: o.atomsPerMolecule,
+    scheme: o.partition,
+    root,
+  }
 }
 
 function backendRequest(o: ResolvedOptions, root: string) {
@@ -84,13 +97,7 @@ async function runOn<R extends Row>(
   backend.warmUp()
   const planStarted = performance.now()
   const planned = await planJob({
-    jobFile,
-    params: o.params,
-    workers: o.workers,
-    molecules: o.molecules,
-    atomsPerMolecule: o.atomsPerMolecule,
-    scheme: o.partition,
-    root,
+    ...planRequestOf(jobFile, o, root),
     onReady: (bundle, params) => backend.prepareJob?.(bundle.path, jobFile, params),
   })
   const planMs = performance.now() - planStarted
@@ -140,14 +147,6 @@ export async function plan(job: string | URL, options?: PlanOptions): Promise<Pl
   const o = resolveOptions(options, 'plan')
   const root = resolve(o.root)
   checkRoot(root)
-  const planned = await planJob({
-    jobFile,
-    params: o.params,
-    workers: o.workers,
-    molecules: o.molecules,
-    atomsPerMolecule: o.atomsPerMolecule,
-    scheme: o.partition,
-    root,
-  })
+  const planned = await planJob(planRequestOf(jobFile, o, root))
   return planInfoOf(planned, jobFile, o.workers)
 }
