@@ -16,6 +16,35 @@ const positiveInt = (flag: string) =>
     }),
   ) as unknown as z.ZodType<number>
 
+const count = (flag: string, min: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v),
+    z.unknown().superRefine((v, ctx) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `Expected ${flag} to be an integer from ${min} and up, got ${describeValue(v)}`,
+        })
+      }
+    }),
+  ) as unknown as z.ZodType<number>
+
+const percent = (flag: string) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string' && /^\d+(\.\d+)?%?$/.test(v.trim())
+        ? Number(v.trim().replace('%', ''))
+        : v,
+    z.unknown().superRefine((v, ctx) => {
+      if (typeof v !== 'number' || !(v >= 0 && v <= 100)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `Expected ${flag} to be a percentage from 0 to 100 (e.g. 5 or 5%), got ${describeValue(v)}`,
+        })
+      }
+    }),
+  ) as unknown as z.ZodType<number>
+
 /** The flags `fanout run` and `fanout plan` share, parsed once at the edge. */
 export const runFlagsSchema = z
   .object({
@@ -41,6 +70,11 @@ export const runFlagsSchema = z
     root: z.string().default('.fanout'),
     json: z.boolean().default(false),
     progress: z.boolean().default(true),
+    retries: count('--retries', 0).optional(),
+    retryAtoms: z.boolean().optional(),
+    tolerateFailures: percent('--tolerate-failures').optional(),
+    speculate: z.boolean().optional(),
+    timeout: z.string().optional(),
   })
   .strict()
 export type RunFlags = z.infer<typeof runFlagsSchema>
@@ -69,5 +103,17 @@ export function runnerOptionsOf(flags: RunFlags) {
     ...(flags.molecules !== undefined ? { molecules: flags.molecules } : {}),
     ...(flags.atomsPerMolecule !== undefined ? { atomsPerMolecule: flags.atomsPerMolecule } : {}),
     ...(flags.jobId !== undefined ? { jobId: flags.jobId } : {}),
+    ...recoveryOf(flags),
+  }
+}
+
+/** The recovery options the flags give (only those given: the runner has the defaults). */
+export function recoveryOf(flags: Partial<RunFlags>) {
+  return {
+    ...(flags.retries !== undefined ? { retries: flags.retries } : {}),
+    ...(flags.retryAtoms !== undefined ? { retryAtoms: flags.retryAtoms } : {}),
+    ...(flags.tolerateFailures !== undefined ? { tolerateFailures: flags.tolerateFailures } : {}),
+    ...(flags.speculate !== undefined ? { speculate: flags.speculate } : {}),
+    ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
   }
 }

@@ -10,10 +10,12 @@ import { jobsCommand } from './commands/jobsCommand.js'
 import { logsCommand } from './commands/logsCommand.js'
 import { planCommand } from './commands/planCommand.js'
 import { resultCommand } from './commands/resultCommand.js'
+import { resumeCommand } from './commands/resumeCommand.js'
 import { runCommand } from './commands/runCommand.js'
 import { type JobFlags, statusCommand } from './commands/statusCommand.js'
 import { EXIT } from './exitCodes.js'
 import { parseRunFlags } from './flags.js'
+import { Interrupts } from './interrupt.js'
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
@@ -52,8 +54,30 @@ function addJobFlags(cmd: Command, what: string): Command {
     .option('--stack-name <name>', 'the stack of a cloud target, when no deploy record names it')
 }
 
+function addRecoveryFlags(cmd: Command): Command {
+  return cmd
+    .option(
+      '--retries <n>',
+      'runs again of a molecule whose execution crashed, hung, was throttled or failed its write (default 2)',
+    )
+    .option('--retry-atoms', 'also run again a molecule some of whose atoms threw')
+    .option(
+      '--tolerate-failures <percent>',
+      'succeed with a partial result when at most this % of atoms failed (default 0)',
+    )
+    .option('--speculate', 'start backup copies of stragglers (default on cloud targets)')
+    .option('--no-speculate', 'no backup copies of stragglers')
+    .option(
+      '--timeout <duration>',
+      'a molecule execution running longer is a hang: stopped, then retried (600, 90s, 30m; default 15m)',
+    )
+}
+
 /** Build the `fanout` command line. */
-export function buildProgram(signal?: AbortSignal): { program: Command; exitCode: () => number } {
+export function buildProgram(interrupts?: Interrupts): {
+  program: Command
+  exitCode: () => number
+} {
   let code = 0
   const program = new Command('fanout')
     .description(
@@ -62,15 +86,38 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
     .version(fanoutVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  addRunFlags(
-    program
-      .command('run')
-      .description('run a job and combine its results')
-      .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
-      .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)'),
+  addRecoveryFlags(
+    addRunFlags(
+      program
+        .command('run')
+        .description('run a job and combine its results')
+        .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
+        .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)'),
+    ),
   ).action(async (job: string, raw: Record<string, unknown>) => {
-    code = await runCommand(job, parseRunFlags(raw), signal)
+    code = await runCommand(job, parseRunFlags(raw), interrupts)
   })
+  addRecoveryFlags(
+    addJobFlags(
+      program
+        .command('resume')
+        .description(
+          'run only the molecules of an interrupted or failed job that have no partial, with its bundle and params',
+        )
+        .argument('<jobId>'),
+      'job',
+    ),
+  )
+    .option('-w, --workers <n>', 'worker threads (local; default: the core count)')
+    .option('--force', "resume with the job's original bundle even though its file changed since")
+    .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
+    .option('--json', 'print the summary as one JSON line')
+    .option('--no-progress', 'no progress display')
+    .action(async (jobId: string, raw: Record<string, unknown>) => {
+      const { force, ...rest } = raw
+      const flags = parseRunFlags({ ...rest, param: [] })
+      code = await resumeCommand(jobId, { ...flags, force: force === true }, interrupts)
+    })
   addRunFlags(
     program.command('plan').description('dry run: count atoms and show the molecules'),
   ).action(async (job: string, raw: Record<string, unknown>) => {
@@ -191,16 +238,11 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
 
 /** Run the CLI with `argv` (without node and script); returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const controller = new AbortController()
-  const onSignal = () => {
-    process.stderr.write(
-      '\nfanout: interrupted; stopping workers (partials written so far are kept)\n',
-    )
-    controller.abort()
-  }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
-  const { program, exitCode } = buildProgram(controller.signal)
+  const interrupts = new Interrupts()
+  const onSignal = () => interrupts.signal()
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const { program, exitCode } = buildProgram(interrupts)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return exitCode()

@@ -42,8 +42,10 @@ export function createProgressReporter(stream: NodeJS.WriteStream): ProgressRepo
       cliProgress.Presets.shades_classic,
     )
     let startedBar = false
+    let stopped = false
     return {
       onProgress(e) {
+        if (stopped) return
         const rate = e.elapsedMs > 0 ? Math.round((e.atomsDone / e.elapsedMs) * 1000) : 0
         const payload = { failed: e.moleculesFailed, rate }
         if (!startedBar) {
@@ -53,7 +55,8 @@ export function createProgressReporter(stream: NodeJS.WriteStream): ProgressRepo
         bar.update(e.moleculesDone + e.moleculesFailed, payload)
       },
       stop() {
-        if (startedBar) bar.stop()
+        if (startedBar && !stopped) bar.stop()
+        stopped = true
       },
     }
   }

@@ -31,6 +31,16 @@ export const planEventSchema = z
     params: z.unknown(),
     partition: partitionRequestSchema,
     maxAttempts: positiveInt.max(10).default(3),
+    /** The recovery options the manifest keeps (`--retry-atoms`, `--tolerate-failures`, `--speculate`, `--timeout`). */
+    recovery: z
+      .object({
+        retryAtoms: z.boolean().optional(),
+        tolerateFailures: z.number().min(0).max(1).optional(),
+        speculate: z.boolean().optional(),
+        timeoutMs: positiveInt.optional(),
+      })
+      .strict()
+      .optional(),
     cloud: cloudSettingsSchema,
   })
   .strict()
@@ -57,6 +67,10 @@ export const workerEventSchema = z
     start: z.number().int().min(0),
     end: z.number().int().min(0),
     attempt: positiveInt,
+    /** `--retry-atoms`: an attempt with atom errors before the last stores nothing and is run again. */
+    retryAtoms: z.boolean().optional(),
+    /** The job's attempts per molecule, for `retryAtoms`. */
+    maxAttempts: positiveInt.optional(),
   })
   .strict()
 export type WorkerEvent = z.infer<typeof workerEventSchema>

@@ -295,3 +295,38 @@ export function attemptFromReport(report: PartialReport): Attempt {
     rows: report.rows,
   }
 }
+
+/**
+ * The manifest of a job about to be resumed: molecules whose partial is
+ * stored are done (with the stored attempt's record), every other molecule is
+ * pending again (open attempts closed as interrupted, failed molecules given
+ * their whole retry budget back from `now`), and the job is running.
+ *
+ * @param stored - the stats of every partial in the store, by molecule id
+ */
+export function prepareResume(
+  manifest: Manifest,
+  stored: ReadonlyMap<number, PartialReport>,
+  now: number,
+  options: Partial<Manifest['options']> = {},
+): Manifest {
+  let next = markInterrupted(manifest, now)
+  for (const m of next.molecules) {
+    const report = stored.get(m.id)
+    if (report && m.status !== 'done') next = markDone(next, m.id, attemptFromReport(report), now)
+  }
+  const molecules = next.molecules.map(
+    (m): MoleculeState =>
+      m.status === 'done' && stored.has(m.id) ? m : { ...m, status: 'pending' },
+  )
+  const { error: _dropped, ...rest } = next
+  return {
+    ...rest,
+    molecules,
+    status: 'running',
+    options: { ...next.options, ...options },
+    resumedAt: new Date(now).toISOString(),
+    resumes: (manifest.resumes ?? 0) + 1,
+    updatedAt: new Date(now).toISOString(),
+  }
+}

@@ -105,7 +105,14 @@ export class ReduceFailedError extends FanoutError {
 }
 
 /** A run stopped by its AbortSignal (Ctrl-C); partials written so far are kept. */
-export class RunInterruptedError extends FanoutError {}
+export class RunInterruptedError extends FanoutError {
+  /** The job that was interrupted, when known: `fanout resume <jobId>` continues it. */
+  readonly jobId: string | undefined
+  constructor(message: string, options?: { cause?: unknown; jobId?: string | undefined }) {
+    super(message, options)
+    this.jobId = options?.jobId
+  }
+}
 
 /** Describe a value for an error message: `0 (number)`, `"x" (string)`, `null`. */
 export function describeValue(value: unknown): string {

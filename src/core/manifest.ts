@@ -87,6 +87,8 @@ export const manifestSchema = z
     error: z.string().optional(),
     /** When the job was last resumed: attempts before it do not count against `maxAttempts`. */
     resumedAt: z.string().optional(),
+    /** The Step Functions executions of a cloud job, oldest first (a resume starts a new one). */
+    executions: z.array(z.string()).optional(),
     /** How many times the job was resumed. */
     resumes: z.number().int().min(0).optional(),
     molecules: z.array(moleculeStateSchema),

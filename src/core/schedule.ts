@@ -23,6 +23,7 @@ export {
   openAttempts,
   type PartialReport,
   pendingDispatches,
+  prepareResume,
   resumedAt,
   shouldCommit,
   timedOutAttempts,

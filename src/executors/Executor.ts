@@ -1,6 +1,6 @@
 import type { Job } from '../core/job.js'
 import type { Manifest } from '../core/manifest.js'
-import type { Progress } from '../core/schedule.js'
+import type { Progress, prepareResume } from '../core/schedule.js'
 import type { JobBundle } from '../runtime/bundle.js'
 import type { ReduceOutcome } from '../runtime/reduce.js'
 import type { ResultStore } from '../store/ResultStore.js'
@@ -23,6 +23,8 @@ export interface ExecutePlan {
   /** The job as loaded in this process (for `reduce` and in-process runs). */
   job: Job
   store: ResultStore
+  /** The manifest is a resumed job's ({@link prepareResume}): run only its pending molecules. */
+  resume?: boolean
 }
 
 /** Options of {@link Executor.run}. */

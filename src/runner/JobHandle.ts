@@ -34,6 +34,8 @@ export interface JobHandleInit {
   outcome?: RunOutcome
   /** The run's timings, when this handle comes from `run()`. */
   timing?: { planMs: number; workers: number }
+  /** The status to show for a manifest read from the store (a job whose CLI is gone is interrupted). */
+  statusOf?: (manifest: Manifest) => Promise<JobStatus>
 }
 
 const decoder = new TextDecoder()
@@ -58,6 +60,7 @@ export class JobHandle<R extends Row = Row> {
   #outcome: RunOutcome | undefined
   #summary: { value: unknown } | undefined
   #stats: RunStats | undefined
+  readonly #statusOf: ((manifest: Manifest) => Promise<JobStatus>) | undefined
   /** The run's timings (plan, workers), when this handle comes from `run()`. */
   readonly timing: { planMs: number; workers: number } | undefined
 
@@ -68,6 +71,7 @@ export class JobHandle<R extends Row = Row> {
     this.id = init.manifest.jobId
     this.#outcome = init.outcome
     this.timing = init.timing
+    this.#statusOf = init.statusOf
     if (init.outcome) {
       this.#summary = { value: init.outcome.summary }
       this.#stats = init.outcome.stats
@@ -125,7 +129,10 @@ export class JobHandle<R extends Row = Row> {
 
   /** Read the manifest, stats and summary again (a job still running elsewhere moves on). */
   async refresh(): Promise<this> {
-    this.#manifest = await loadManifest(this.#store, this.id)
+    const manifest = await loadManifest(this.#store, this.id)
+    this.#manifest = this.#statusOf
+      ? { ...manifest, status: await this.#statusOf(manifest) }
+      : manifest
     const [stats, summary] = await Promise.all([
       this.#store.get(statsKey(this.id)),
       this.#store.get(summaryKey(this.id)),

@@ -1,3 +1,4 @@
+import { FAULTS_VARIABLE, parseFaults } from '../core/faults.js'
 import type { Executor } from '../executors/Executor.js'
 import { LocalExecutor } from '../executors/local/LocalExecutor.js'
 import { FsResultStore } from '../store/FsResultStore.js'
@@ -33,7 +34,11 @@ export interface Backend {
 
 /** The local backend: worker threads (or in-process with 1 worker) over `<root>`. */
 export function localBackend(request: BackendRequest): Backend {
-  const executor = new LocalExecutor({ storeRoot: request.root, workers: request.workers })
+  const executor = new LocalExecutor({
+    storeRoot: request.root,
+    workers: request.workers,
+    faults: parseFaults(process.env[FAULTS_VARIABLE]),
+  })
   return {
     target: 'local',
     executor,

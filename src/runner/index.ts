@@ -16,7 +16,15 @@ export type { AtomErrorRecord, ResultRow } from './JobHandle.js'
 export { JobHandle } from './JobHandle.js'
 export type { JobInfo } from './jobs.js'
 export { listJobs, openJob } from './jobs.js'
-export type { PlanOptions, RunOptions, Target, TargetOptions } from './options.js'
+export type {
+  PlanOptions,
+  RecoveryOptions,
+  ResumeOptions,
+  RunOptions,
+  Target,
+  TargetOptions,
+} from './options.js'
 export { TARGETS } from './options.js'
 export type { PlanInfo } from './planJob.js'
+export { resume } from './resumeJob.js'
 export { plan, run } from './runJob.js'

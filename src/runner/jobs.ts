@@ -1,13 +1,14 @@
 import { resolve } from 'node:path'
 import { UsageError } from '../core/errors.js'
 import type { JobStatus, Manifest } from '../core/manifest.js'
-import { progressOf } from '../core/schedule.js'
+import { isResumable, progressOf } from '../core/schedule.js'
 import type { Row } from '../core/types.js'
 import { jobPrefix, validateJobId } from '../store/layout.js'
 import { readManifest } from '../store/manifests.js'
 import { childrenOf } from '../store/ResultStore.js'
 import { openStore } from './backends.js'
 import { JobHandle } from './JobHandle.js'
+import { currentStatus } from './jobStatus.js'
 import { resolveOptions, type Target, type TargetOptions } from './options.js'
 
 /** A job as `fanout jobs` lists it. */
@@ -24,14 +25,17 @@ export interface JobInfo {
   startedAt: string
   /** From creation to the manifest's last update, ms. */
   wallMs: number
+  /** It ended before every molecule stored its partial: `fanout resume <id>` continues it. */
+  resumable: boolean
 }
 
-/** A manifest as {@link JobInfo}. */
-export function jobInfoOf(m: Manifest): JobInfo {
+/** A manifest as {@link JobInfo}, with the status to show ({@link currentStatus}). */
+export function jobInfoOf(m: Manifest, status: JobStatus = m.status): JobInfo {
   const p = progressOf(m)
   return {
     id: m.jobId,
-    status: m.status,
+    status,
+    resumable: isResumable(m, status),
     target: m.target,
     job: m.jobName,
     atoms: m.numAtoms,
@@ -63,14 +67,19 @@ export async function openJob<R extends Row = Row>(
   const o = resolveOptions(options, 'openJob')
   const root = resolve(o.root)
   // the handle keeps the store's client: it reads rows and errors later
-  const { store } = await openStore(o.target, root, o.stackName)
+  const { store, cloud } = await openStore(o.target, root, o.stackName)
   const manifest = await readManifest(store, jobId)
   if (!manifest) {
     throw new UsageError(
       `no job ${jobId} on --target ${o.target} (${store.describe(jobPrefix(jobId))} holds no manifest). Job ids belong to a target: list them with \`fanout jobs --target ${o.target}\`.`,
     )
   }
-  return new JobHandle<R>({ store, target: o.target, manifest }).refresh()
+  return new JobHandle<R>({
+    store,
+    target: o.target,
+    manifest,
+    statusOf: (m) => currentStatus(m, cloud),
+  }).refresh()
 }
 
 /**
@@ -83,7 +92,7 @@ export async function openJob<R extends Row = Row>(
  */
 export async function listJobs(options?: TargetOptions): Promise<JobInfo[]> {
   const o = resolveOptions(options, 'listJobs')
-  const { store, close } = await openStore(o.target, resolve(o.root), o.stackName)
+  const { store, close, cloud } = await openStore(o.target, resolve(o.root), o.stackName)
   try {
     const ids = await childrenOf(store, 'jobs/')
     const infos: JobInfo[] = []
@@ -94,7 +103,7 @@ export async function listJobs(options?: TargetOptions): Promise<JobInfo[]> {
       } catch {
         continue // not a job's folder, or a manifest fanout cannot read: `status` explains it
       }
-      if (manifest) infos.push(jobInfoOf(manifest))
+      if (manifest) infos.push(jobInfoOf(manifest, await currentStatus(manifest, cloud)))
     }
     return infos.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id))
   } finally {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { describeValue, UsageError } from '../core/errors.js'
 import { PARTITION_SCHEMES } from '../core/types.js'
 import type { ProgressEvent } from '../executors/Executor.js'
+import { parseDuration } from './duration.js'
 
 /** Where a job runs: this machine's threads, an emulated or LocalStack endpoint, or AWS. */
 export const TARGETS = ['local', 'localstack', 'aws'] as const
@@ -37,14 +38,49 @@ export interface PlanOptions extends TargetOptions {
   partition?: (typeof PARTITION_SCHEMES)[number]
 }
 
+/** How a run meets faults: retries, tolerance, stragglers, hangs (`fanout run`'s recovery flags). */
+export interface RecoveryOptions {
+  /** Runs again of a molecule whose execution crashed, hung, was throttled or failed its write. @default 2 */
+  retries?: number
+  /** Also run again a molecule some of whose atoms threw (its last attempt keeps what it got). @default false */
+  retryAtoms?: boolean
+  /**
+   * Percent of atoms that may fail with the job still succeeding (its result
+   * then lists the failed atoms). Given, it also stops a job early once more
+   * than that failed. @default 0 (and no early stop)
+   */
+  tolerateFailures?: number
+  /** Start a backup copy of a straggler (see the README). @default true on cloud targets, false locally */
+  speculate?: boolean
+  /**
+   * A molecule execution running longer is a hang: stopped, then retried. A
+   * number is milliseconds; a string a duration (`600` seconds, `90s`, `30m`).
+   * @default 15 min (Lambda's timeout)
+   */
+  timeout?: number | string
+}
+
 /** Options of `run()`: those of `fanout run`, as typed fields. */
-export interface RunOptions extends PlanOptions {
+export interface RunOptions extends PlanOptions, RecoveryOptions {
   /** The job's id and directory name. @default `<job>-<yyyymmdd-hhmmss>-<4 hex>` */
   jobId?: string
   /** Called as molecules finish, fail or are retried. */
   onProgress?: (event: ProgressEvent) => void
-  /** Abort the run: no new molecule starts, running ones stop, partials are kept. */
+  /** Abort the run: no new molecule starts, running ones are cancelled, partials are kept. */
   signal?: AbortSignal
+  /** Stop the run gently: no new molecule starts, running ones finish; the job ends interrupted (resumable). */
+  stopSignal?: AbortSignal
+}
+
+/** Options of `resume()`: where the job is, and how to run what is left. */
+export interface ResumeOptions extends TargetOptions, RecoveryOptions {
+  /** Resume even though the job's file changed since (the job's original bundle runs). @default false */
+  force?: boolean
+  /** Worker threads locally. @default the core count */
+  workers?: number
+  onProgress?: (event: ProgressEvent) => void
+  signal?: AbortSignal
+  stopSignal?: AbortSignal
 }
 
 const positiveInt = (name: string) =>
@@ -79,6 +115,37 @@ const optionsSchema = z
     jobId: z.string().optional(),
     onProgress: z.function().optional(),
     signal: z.instanceof(AbortSignal).optional(),
+    stopSignal: z.instanceof(AbortSignal).optional(),
+    retries: z
+      .unknown()
+      .transform((v, ctx) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 9) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `Expected retries to be an integer from 0 to 9, got ${describeValue(v)}`,
+          })
+          return z.NEVER
+        }
+        return v
+      })
+      .optional(),
+    retryAtoms: z.boolean().optional(),
+    tolerateFailures: z
+      .unknown()
+      .transform((v, ctx) => {
+        if (typeof v !== 'number' || !(v >= 0 && v <= 100)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `Expected tolerateFailures to be a percentage from 0 to 100, got ${describeValue(v)}`,
+          })
+          return z.NEVER
+        }
+        return v
+      })
+      .optional(),
+    speculate: z.boolean().optional(),
+    timeout: z.union([z.number(), z.string()]).optional(),
+    force: z.boolean().optional(),
   })
   .strict()
 
@@ -97,6 +164,16 @@ export interface ResolvedOptions {
   jobId: string | undefined
   onProgress: ((event: ProgressEvent) => void) | undefined
   signal: AbortSignal | undefined
+  stopSignal: AbortSignal | undefined
+  /** The recovery options, resolved: `maxAttempts` = retries + 1, fractions, ms. */
+  recovery: {
+    maxAttempts: number
+    retryAtoms: boolean
+    tolerateFailures: number | undefined
+    speculate: boolean
+    timeoutMs: number | undefined
+  }
+  force: boolean
 }
 
 /**
@@ -130,5 +207,30 @@ export function resolveOptions(options: RunOptions | undefined, api: string): Re
     jobId: o.jobId,
     onProgress: o.onProgress as ResolvedOptions['onProgress'],
     signal: o.signal,
+    stopSignal: o.stopSignal,
+    recovery: {
+      maxAttempts: (o.retries ?? DEFAULT_RETRIES) + 1,
+      retryAtoms: o.retryAtoms ?? false,
+      tolerateFailures: o.tolerateFailures === undefined ? undefined : o.tolerateFailures / 100,
+      speculate: o.speculate ?? o.target !== 'local',
+      timeoutMs: timeoutOf(o.timeout),
+    },
+    force: o.force ?? false,
   }
+}
+
+/** Runs again of a molecule whose execution failed, unless `retries` says otherwise. */
+export const DEFAULT_RETRIES = 2
+
+function timeoutOf(value: number | string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new UsageError(
+        `Expected timeout to be a positive number of ms, got ${describeValue(value)}`,
+      )
+    }
+    return Math.round(value)
+  }
+  return parseDuration(value, 'timeout')
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { basename, extname, join } from 'node:path'
-import { describeThrown, JobCodeError } from '../core/errors.js'
+import { describeThrown, JobCodeError, UsageError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
 import { parseParams, validateParams } from '../core/params.js'
 import type { PartitionScheme } from '../core/types.js'
@@ -62,6 +62,11 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     : validateParams(job.params, request.params ?? {})
   request.onReady?.(bundle, params)
   const numAtoms = countAtoms(job, params, request.jobFile)
+  if (request.scheme === 'weighted' && numAtoms > MAX_WEIGHTED_ATOMS) {
+    throw new UsageError(
+      `--partition weighted keeps one cost per atom in memory, for at most ${MAX_WEIGHTED_ATOMS.toLocaleString('en-US')} atoms; this job has ${numAtoms.toLocaleString('en-US')}: use --partition linear or nested`,
+    )
+  }
   const { boundaries, costSource } = await cutMolecules(job, params, numAtoms, {
     scheme: request.scheme,
     workers: request.workers,
@@ -69,6 +74,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     atomsPerMolecule: request.atomsPerMolecule,
     costSample: request.costSample,
   })
+  checkSizes(boundaries, numAtoms)
   return {
     job,
     jobName: jobNameOf(request.jobFile),
@@ -154,4 +160,41 @@ export function planInfoOf(planned: PlannedJob, jobFile: string, workers: number
     ...(planned.costSource ? { costSource: planned.costSource } : {}),
     bundle: { bytes: planned.bundle.bytes, sha256: planned.bundle.sha256 },
   }
+}
+
+/** The most atoms one molecule may hold: its rows are built in memory by one worker. */
+export const MAX_ATOMS_PER_MOLECULE = 10_000_000
+/** The most molecules one job may have: the manifest keeps one record per molecule. */
+export const MAX_MOLECULES = 100_000
+/** The most atoms `--partition weighted` cuts: it keeps one cost per atom. */
+export const MAX_WEIGHTED_ATOMS = 10_000_000
+
+const fmt = (n: number) => n.toLocaleString('en-US')
+
+/**
+ * Refuse, before anything runs, a cut that would not run in bounded memory.
+ *
+ * @throws {@link UsageError} naming the limit and the flag that fixes it
+ */
+export function checkSizes(boundaries: readonly number[], numAtoms: number): void {
+  const molecules = boundaries.length - 1
+  if (molecules > MAX_MOLECULES) {
+    throw new UsageError(
+      `${fmt(molecules)} molecules is more than fanout runs in one job (${fmt(MAX_MOLECULES)}, one manifest record each): cut fewer, e.g. --molecules ${fmt(MAX_MOLECULES)}`,
+    )
+  }
+  let largest = 0
+  for (let i = 0; i < molecules; i++) {
+    largest = Math.max(largest, (boundaries[i + 1] as number) - (boundaries[i] as number))
+  }
+  if (largest <= MAX_ATOMS_PER_MOLECULE) return
+  const needed = Math.ceil(numAtoms / MAX_ATOMS_PER_MOLECULE)
+  if (needed > MAX_MOLECULES) {
+    throw new UsageError(
+      `the job has ${fmt(numAtoms)} atoms, more than fanout runs in one job (${fmt(MAX_MOLECULES)} molecules of at most ${fmt(MAX_ATOMS_PER_MOLECULE)} atoms): make each atom do more work, or split the job`,
+    )
+  }
+  throw new UsageError(
+    `a molecule would hold ${fmt(largest)} atoms; fanout runs at most ${fmt(MAX_ATOMS_PER_MOLECULE)} atoms per molecule (each molecule's rows are built in memory): cut more molecules, e.g. --molecules ${needed} or --atoms-per-molecule ${MAX_ATOMS_PER_MOLECULE}`,
+  )
 }

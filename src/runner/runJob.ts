@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { UsageError } from '../core/errors.js'
+import { RunInterruptedError, UsageError } from '../core/errors.js'
 import { createManifest } from '../core/manifest.js'
 import type { Row } from '../core/types.js'
 import { jobPrefix, validateJobId } from '../store/layout.js'
@@ -25,6 +25,37 @@ function jobIdTaken(store: ResultStore, jobId: string): UsageError {
 
 async function assertJobIdFree(store: ResultStore, jobId: string): Promise<void> {
   if ((await store.list(jobPrefix(jobId))).length > 0) throw jobIdTaken(store, jobId)
+}
+
+/** The manifest fields of the recovery options (only those set). */
+export function recoveryFields(r: ResolvedOptions['recovery']) {
+  return {
+    ...(r.retryAtoms ? { retryAtoms: true } : {}),
+    ...(r.tolerateFailures !== undefined ? { tolerateFailures: r.tolerateFailures } : {}),
+    speculate: r.speculate,
+    ...(r.timeoutMs !== undefined ? { timeoutMs: r.timeoutMs } : {}),
+  }
+}
+
+/** The executor options of a call's progress callback and signals. */
+export function executeOptionsOf(o: Pick<ResolvedOptions, 'onProgress' | 'signal' | 'stopSignal'>) {
+  return {
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.stopSignal ? { stopSignal: o.stopSignal } : {}),
+  }
+}
+
+/** Run `fn`, naming `jobId` in the interruption it may end with (for the resume hint). */
+export async function executeWithId<T>(fn: () => Promise<T>, jobId: string): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    if (error instanceof RunInterruptedError && error.jobId === undefined) {
+      throw new RunInterruptedError(error.message, { cause: error.cause, jobId })
+    }
+    throw error
+  }
 }
 
 /** The plan request of a run or a plan call. */
@@ -114,17 +145,20 @@ async function runOn<R extends Row>(
     scheme: planned.scheme,
     boundaries: planned.boundaries,
     workers: o.workers,
+    maxAttempts: o.recovery.maxAttempts,
+    recovery: recoveryFields(o.recovery),
   })
   // claim the id: of two runs racing for it, exactly one writes the first manifest
   if (o.target === 'local' && !(await claimManifest(store, manifest))) {
     throw jobIdTaken(store, jobId)
   }
-  const outcome = await executor.run(
-    { manifest, bundle: planned.bundle, job: planned.job, store },
-    {
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-    },
+  const outcome = await executeWithId(
+    () =>
+      executor.run(
+        { manifest, bundle: planned.bundle, job: planned.job, store },
+        executeOptionsOf(o),
+      ),
+    jobId,
   )
   return new JobHandle<R>({
     store,

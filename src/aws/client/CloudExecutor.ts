@@ -7,13 +7,13 @@ import {
 } from '@aws-sdk/client-sfn'
 import type { PlanEvent } from '../../contracts/events.js'
 import type { CloudSettings } from '../../contracts/settings.js'
-import { FanoutError, RunInterruptedError } from '../../core/errors.js'
+import { FanoutError, RunInterruptedError, UsageError } from '../../core/errors.js'
 import { progressOf } from '../../core/schedule.js'
 import type { ColumnTable } from '../../core/table.js'
 import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../../executors/Executor.js'
 import type { RunStats } from '../../runtime/reduce.js'
 import { errorsTableKey, resultKey, statsKey, summaryKey } from '../../store/layout.js'
-import { readManifest } from '../../store/manifests.js'
+import { readManifest, saveManifest } from '../../store/manifests.js'
 import { decodeTable } from '../../store/parquet.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import { clientConfig, type TargetConnection } from '../connection.js'
@@ -71,14 +71,24 @@ export class CloudExecutor implements Executor {
         ...(o.molecules ? { molecules: o.molecules } : {}),
         ...(o.atomsPerMolecule ? { atomsPerMolecule: o.atomsPerMolecule } : {}),
       },
-      maxAttempts: o.maxAttempts ?? 3,
+      maxAttempts: m.options.maxAttempts,
+      recovery: {
+        ...(m.options.retryAtoms ? { retryAtoms: true } : {}),
+        ...(m.options.tolerateFailures !== undefined
+          ? { tolerateFailures: m.options.tolerateFailures }
+          : {}),
+        speculate: m.options.speculate ?? true,
+        ...(m.options.timeoutMs !== undefined ? { timeoutMs: m.options.timeoutMs } : {}),
+      },
       cloud: {
         bundleKey: `bundles/${plan.bundle.sha256}.mjs`,
         sha256: plan.bundle.sha256,
         dispatchConcurrency: 128,
-        moleculeTimeoutMs: 15 * 60 * 1000 + 30_000,
+        // the worker's own timeout ends a hung execution; the tally waits 30 s more for its partial
+        moleculeTimeoutMs: (m.options.timeoutMs ?? 15 * 60 * 1000) + 30_000,
         pollSeconds: 2,
-        failureTolerance: 1,
+        // --tolerate-failures, when given, also stops the job early once more atoms failed
+        failureTolerance: m.options.tolerateFailures ?? 1,
         memoryMb: 1769,
         architecture: 'arm64',
         ...o.settings,
@@ -88,19 +98,23 @@ export class CloudExecutor implements Executor {
 
   async run(plan: ExecutePlan, options: ExecuteOptions = {}): Promise<RunOutcome> {
     const started = performance.now()
-    const { store, deployed } = this.options
+    const { store } = this.options
     const jobId = plan.manifest.jobId
     const event = this.planEvent(plan)
     // content-addressed: an unchanged job uploads nothing new
     await store.put(event.cloud.bundleKey, plan.bundle.code, { ifAbsent: true })
-    const { executionArn } = await this.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: deployed.stateMachineArn,
-        name: jobId,
-        input: JSON.stringify(event),
-      }),
-    )
-    if (!executionArn) throw new FanoutError('StartExecution returned no execution ARN')
+    let name = jobId
+    if (plan.resume) {
+      // the resumed manifest goes first: the new execution's plan step dispatches its pending molecules
+      const executions = plan.manifest.executions ?? [jobId]
+      name = `${jobId}-resume-${plan.manifest.resumes ?? executions.length}`
+      await saveManifest(store, {
+        ...plan.manifest,
+        cloud: event.cloud,
+        executions: [...executions, name],
+      })
+    }
+    const executionArn = await this.start(name, event)
     const description = await this.follow(executionArn, jobId, started, options)
     const reduceStarted = performance.now()
     if (description.status !== 'SUCCEEDED') {
@@ -118,6 +132,32 @@ export class CloudExecutor implements Executor {
     }
   }
 
+  /**
+   * Start the execution `name`. A name that exists already means the job id
+   * is taken (an execution name lives as long as the state machine's history).
+   */
+  private async start(name: string, event: PlanEvent): Promise<string> {
+    try {
+      const { executionArn } = await this.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.options.deployed.stateMachineArn,
+          name,
+          input: JSON.stringify(event),
+        }),
+      )
+      if (!executionArn) throw new FanoutError('StartExecution returned no execution ARN')
+      return executionArn
+    } catch (error) {
+      if ((error as Error).name === 'ExecutionAlreadyExists') {
+        throw new UsageError(
+          `job id ${event.jobId} is taken on --target ${this.target}: the stack already ran an execution named ${name}. Choose another job id (fanout keeps every job's files).`,
+          { cause: error },
+        )
+      }
+      throw error
+    }
+  }
+
   /** Poll the execution until it ends, emitting progress from the manifest as the tally updates it. */
   private async follow(
     executionArn: string,
@@ -128,12 +168,13 @@ export class CloudExecutor implements Executor {
     const pollMs = this.options.pollMs ?? 500
     let lastDone = -1
     for (;;) {
-      if (options.signal?.aborted) {
+      if (options.signal?.aborted || options.stopSignal?.aborted) {
         await this.sfn.send(
           new StopExecutionCommand({ executionArn, cause: 'interrupted from the fanout CLI' }),
         )
         throw new RunInterruptedError(
-          'run interrupted; the execution was stopped (partials written so far are kept)',
+          'run interrupted: the execution was stopped, so nothing more is dispatched; molecules already running on Lambda finish and keep their partials',
+          { jobId },
         )
       }
       const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn }))

@@ -41,6 +41,9 @@ export function workerEventFor(manifest: Manifest, cloud: CloudSettings, d: Disp
     start: d.start,
     end: d.end,
     attempt: d.attempt,
+    ...(manifest.options.retryAtoms
+      ? { retryAtoms: true, maxAttempts: manifest.options.maxAttempts }
+      : {}),
   }
 }
 

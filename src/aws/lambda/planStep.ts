@@ -53,9 +53,10 @@ async function newManifest(event: PlanEvent, deps: PlanDeps, now: number): Promi
     boundaries,
     workers,
     maxAttempts: event.maxAttempts,
+    ...(event.recovery ? { recovery: event.recovery } : {}),
     now: new Date(now),
   })
-  return { ...manifest, cloud: event.cloud }
+  return { ...manifest, cloud: event.cloud, executions: [event.jobId] }
 }
 
 /**

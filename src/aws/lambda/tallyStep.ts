@@ -3,19 +3,9 @@ import type { TallyResult } from '../../contracts/events.js'
 import type { CrashRecord } from '../../contracts/records.js'
 import { ManifestError } from '../../core/errors.js'
 import type { Manifest } from '../../core/manifest.js'
-import {
-  type CrashReport,
-  markCrashed,
-  type PartialReport,
-  tallyDecision,
-} from '../../core/schedule.js'
-import { readPartialStats } from '../../runtime/partials.js'
-import {
-  crashesPrefix,
-  crashFromKey,
-  moleculeIdFromKey,
-  partialsPrefix,
-} from '../../store/layout.js'
+import { type CrashReport, isOpen, markCrashed, tallyDecision } from '../../core/schedule.js'
+import { storedPartials } from '../../runtime/storedPartials.js'
+import { crashesPrefix, crashFromKey } from '../../store/layout.js'
 import { loadManifest, saveManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import type { RetryOptions } from '../retry.js'
@@ -40,30 +30,6 @@ export interface TallyRequest {
   waitSeconds?: number
 }
 
-async function newPartials(
-  store: ResultStore,
-  manifest: Manifest,
-  concurrency: number,
-): Promise<Map<number, PartialReport>> {
-  const keys = await store.list(partialsPrefix(manifest.jobId))
-  const fresh: number[] = []
-  for (const key of keys) {
-    const id = moleculeIdFromKey(key)
-    const m = id === undefined ? undefined : manifest.molecules[id]
-    if (m && m.id === id && m.status !== 'done') fresh.push(id)
-  }
-  const reports = new Map<number, PartialReport>()
-  await pMap(
-    fresh,
-    async (id) => {
-      const stats = await readPartialStats(store, manifest.jobId, id)
-      if (stats) reports.set(id, stats)
-    },
-    { concurrency },
-  )
-  return reports
-}
-
 async function newCrashes(
   store: ResultStore,
   manifest: Manifest,
@@ -73,7 +39,7 @@ async function newCrashes(
   const current = keys.filter((key) => {
     const c = crashFromKey(key)
     const m = c && manifest.molecules[c.moleculeId]
-    return m?.status === 'running' && m.attempts[m.attempts.length - 1]?.attempt === c?.attempt
+    return m?.status === 'running' && m.attempts.some((a) => a.attempt === c?.attempt && isOpen(a))
   })
   const crashes = await pMap(
     current,
@@ -116,7 +82,7 @@ export async function tallyCloud(request: TallyRequest, deps: TallyDeps): Promis
     )
   }
   const [donePartials, crashes] = await Promise.all([
-    newPartials(store, manifest, concurrency),
+    storedPartials(store, manifest, { concurrency }),
     newCrashes(store, manifest, concurrency),
   ])
   const decision = tallyDecision(
@@ -127,7 +93,7 @@ export async function tallyCloud(request: TallyRequest, deps: TallyDeps): Promis
       now: now(),
       ...(request.waitSeconds === undefined ? {} : { previousWaitSeconds: request.waitSeconds }),
     },
-    cloud,
+    { ...cloud, speculate: manifest.options.speculate ?? false },
   )
   let next = decision.manifest
   if (decision.redispatch.length > 0) {

@@ -1,6 +1,7 @@
 import type { WorkerEvent } from '../../contracts/events.js'
 import type { CrashRecord } from '../../contracts/records.js'
 import { parseJobParams } from '../../core/params.js'
+import { shouldCommit } from '../../core/schedule.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
 import { writePartial } from '../../runtime/partials.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
@@ -24,8 +25,9 @@ export interface WorkerOutcome {
    * - `stored`: this attempt's partial is the molecule's partial
    * - `duplicate`: it ran, but another delivery stored the partial first (its rows were dropped)
    * - `skipped`: the partial existed already, so nothing ran
+   * - `retry-atoms`: some atoms threw and `--retry-atoms` asks for another attempt: nothing stored
    */
-  status: 'stored' | 'duplicate' | 'skipped'
+  status: 'stored' | 'duplicate' | 'skipped' | 'retry-atoms'
   /** The molecule's stats, when it ran. */
   stats?: MoleculeStats
   /** Time to fetch and import the bundle in this invocation (0 when the container had it), ms. */
@@ -66,6 +68,20 @@ export async function runWorker(event: WorkerEvent, deps: WorkerDeps): Promise<W
     const stats: MoleculeStats = {
       ...result.stats,
       billedMs: Math.max(result.stats.billedMs, Math.ceil(performance.now() - started)),
+    }
+    const options = { retryAtoms: event.retryAtoms ?? false, maxAttempts: event.maxAttempts ?? 1 }
+    if (!shouldCommit(options, attempt, stats.atomsFailed)) {
+      // --retry-atoms: store nothing and tell the tally at once, which runs the molecule again
+      const record: CrashRecord = {
+        moleculeId,
+        attempt,
+        error: `${stats.atomsFailed} atoms failed; running the molecule again (--retry-atoms)`,
+        at: now(),
+      }
+      await store.put(crashKey(jobId, moleculeId, attempt), JSON.stringify(record), {
+        ifAbsent: true,
+      })
+      return { ...base, status: 'retry-atoms', stats, loadMs }
     }
     const stored = await writePartial(store, jobId, { ...result, stats })
     return { ...base, status: stored ? 'stored' : 'duplicate', stats, loadMs }

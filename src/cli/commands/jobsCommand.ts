@@ -24,7 +24,7 @@ export async function jobsCommand(flags: JobFlags): Promise<number> {
   }
   const rows = jobs.map((j) => [
     j.id,
-    j.status,
+    j.resumable ? `${j.status} (resumable)` : j.status,
     j.target,
     `${j.atomsOk}/${j.atoms}`,
     String(j.atomsFailed),

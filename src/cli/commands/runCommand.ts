@@ -1,10 +1,44 @@
-import { FanoutError } from '../../core/errors.js'
+import { FanoutError, RunInterruptedError } from '../../core/errors.js'
+import type { ProgressEvent } from '../../executors/Executor.js'
+import type { Target } from '../../runner/options.js'
 import { run } from '../../runner/runJob.js'
 import { formatFromPath } from '../../store/textFormats.js'
 import { EXIT } from '../exitCodes.js'
 import { type RunFlags, runnerOptionsOf } from '../flags.js'
+import type { Interrupts } from '../interrupt.js'
 import { createProgressReporter } from '../progress.js'
 import { formatSummary, summaryJson } from '../summary.js'
+
+/** The line that says how to continue an interrupted job. */
+export function resumeHint(jobId: string, target: Target): string {
+  return `fanout: job ${jobId} interrupted; nothing written is lost. Continue it with: fanout resume ${jobId}${target === 'local' ? '' : ` --target ${target}`}\n`
+}
+
+/**
+ * Run `fn` with a progress display on stderr, stopped before an interrupt's
+ * message is written; an interruption ends with the resume hint.
+ */
+export async function withProgress<T>(
+  flags: { progress: boolean },
+  target: Target,
+  interrupts: Interrupts | undefined,
+  fn: (onProgress: ((event: ProgressEvent) => void) | undefined) => Promise<T>,
+): Promise<T> {
+  const reporter = flags.progress ? createProgressReporter(process.stderr) : undefined
+  const remove = interrupts?.beforeMessage(() => reporter?.stop())
+  try {
+    return await fn(reporter?.onProgress)
+  } catch (error) {
+    reporter?.stop()
+    if (error instanceof RunInterruptedError && error.jobId) {
+      process.stderr.write(resumeHint(error.jobId, target))
+    }
+    throw error
+  } finally {
+    reporter?.stop()
+    remove?.()
+  }
+}
 
 /**
  * `fanout run <job.ts>`: `run()` from `fanout/runner` with the flags, the
@@ -15,23 +49,29 @@ import { formatSummary, summaryJson } from '../summary.js'
 export async function runCommand(
   jobFile: string,
   flags: RunFlags,
-  signal?: AbortSignal,
+  interrupts?: Interrupts,
 ): Promise<number> {
   // check the --out extension before any work is done
   if (flags.out) formatFromPath(flags.out)
-  const reporter = flags.progress ? createProgressReporter(process.stderr) : undefined
-  let handle: Awaited<ReturnType<typeof run>>
-  try {
-    handle = await run(jobFile, {
+  const handle = await withProgress(flags, flags.target, interrupts, (onProgress) =>
+    run(jobFile, {
       ...runnerOptionsOf(flags),
-      ...(reporter ? { onProgress: reporter.onProgress } : {}),
-      ...(signal ? { signal } : {}),
-    })
-  } finally {
-    reporter?.stop()
-  }
+      ...(onProgress ? { onProgress } : {}),
+      ...(interrupts
+        ? { stopSignal: interrupts.stop.signal, signal: interrupts.abort.signal }
+        : {}),
+    }),
+  )
+  return printOutcome(handle, flags)
+}
+
+/** Write `--out`, print the summary, and give the exit code of a run that ended. */
+export async function printOutcome(
+  handle: Awaited<ReturnType<typeof run>>,
+  flags: { out?: string | undefined; json: boolean },
+): Promise<number> {
   const outcome = handle.outcome
-  if (!outcome) throw new FanoutError('internal: run() returned a handle without its outcome')
+  if (!outcome) throw new FanoutError('internal: a run returned a handle without its outcome')
   const out = flags.out ? await handle.write(flags.out) : undefined
   const extra = {
     workers: handle.timing?.workers ?? 1,
@@ -42,10 +82,11 @@ export async function runCommand(
     `${flags.json ? summaryJson(outcome, extra) : formatSummary(outcome, extra)}\n`,
   )
   if (outcome.stats.atomsFailed > 0) {
+    const ok = outcome.manifest.status === 'succeeded'
     process.stderr.write(
-      `fanout: ${outcome.stats.atomsFailed} of ${outcome.stats.atoms} atoms failed; the errors table is ${outcome.errorsLocation}\n`,
+      `fanout: ${outcome.stats.atomsFailed} of ${outcome.stats.atoms} atoms failed${ok ? ', within --tolerate-failures' : ''}; the errors table is ${outcome.errorsLocation}\n`,
     )
-    return EXIT.atomsFailed
+    return ok ? EXIT.ok : EXIT.atomsFailed
   }
   return EXIT.ok
 }

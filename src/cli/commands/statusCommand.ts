@@ -1,9 +1,10 @@
 import { resolve } from 'node:path'
+import type { ExecutionState } from '../../aws/client/executions.js'
 import { UsageError } from '../../core/errors.js'
 import type { Manifest } from '../../core/manifest.js'
-import { progressOf } from '../../core/schedule.js'
+import { isResumable, progressOf } from '../../core/schedule.js'
 import { openStore } from '../../runner/backends.js'
-import type { CloudSite } from '../../runner/cloudBackend.js'
+import { currentStatus } from '../../runner/jobStatus.js'
 import { AWS_SDK, importOptional } from '../../runner/optionalDeps.js'
 import type { Target } from '../../runner/options.js'
 import { jobPrefix, validateJobId } from '../../store/layout.js'
@@ -17,33 +18,6 @@ export interface JobFlags {
   json?: boolean
 }
 
-/** A cloud execution's state, as Step Functions reports it. */
-export interface ExecutionState {
-  status: string
-  error?: string | undefined
-  cause?: string | undefined
-}
-
-/** The state of the execution named after a job, or undefined when there is none. */
-export async function executionOf(
-  site: CloudSite,
-  jobId: string,
-): Promise<ExecutionState | undefined> {
-  const { SFNClient, DescribeExecutionCommand } = await import('@aws-sdk/client-sfn')
-  const { clientConfig } = await import('../../aws/connection.js')
-  const sfn = new SFNClient(clientConfig(site.connection, 'sfn'))
-  const executionArn = `${site.deployed.stateMachineArn.replace(':stateMachine:', ':execution:')}:${jobId}`
-  try {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn }))
-    return { status: d.status ?? 'UNKNOWN', error: d.error, cause: d.cause }
-  } catch (error) {
-    if ((error as Error).name === 'ExecutionDoesNotExist') return undefined
-    return { status: `unknown (${(error as Error).name})` }
-  } finally {
-    sfn.destroy()
-  }
-}
-
 /** The lines `fanout status` prints for a manifest. */
 export function describeManifest(m: Manifest): string[] {
   const p = progressOf(m)
@@ -53,11 +27,17 @@ export function describeManifest(m: Manifest): string[] {
     `  job        ${m.jobName} (${m.jobFile}), created ${m.createdAt}, updated ${m.updatedAt}`,
     `  atoms      ${p.atoms} (${p.atomsDone} run, ${p.atomsFailed} failed)`,
     `  molecules  ${p.molecules} (${p.moleculesDone} done, ${p.moleculesFailed} failed, ${p.molecules - p.moleculesDone - p.moleculesFailed} pending or running; ${attempts} attempts)`,
+    ...(m.error ? [`  error      ${m.error}`] : []),
+    ...(isResumable(m)
+      ? [
+          `  resume     fanout resume ${m.jobId}${m.target === 'local' ? '' : ` --target ${m.target}`}`,
+        ]
+      : []),
   ]
 }
 
 function describeExecution(e: ExecutionState): string {
-  return `  execution  ${e.status}${e.error ? `: ${e.error}` : ''}${e.cause ? ` (${e.cause})` : ''}`
+  return `  execution  ${e.name}: ${e.status}${e.error ? `: ${e.error}` : ''}${e.cause ? ` (${e.cause})` : ''}`
 }
 
 /**
@@ -71,8 +51,18 @@ export async function statusCommand(jobId: string, flags: JobFlags): Promise<num
   const { store, cloud } = await openStore(flags.target, root, flags.stackName)
   const manifest = await readManifest(store, jobId)
   const execution = cloud
-    ? await importOptional('fanout status', AWS_SDK, () => executionOf(cloud, jobId))
+    ? await importOptional('fanout status', AWS_SDK, async () => {
+        const { describeExecution, latestExecutionName } = await import(
+          '../../aws/client/executions.js'
+        )
+        return describeExecution(
+          cloud.connection,
+          cloud.deployed,
+          latestExecutionName(jobId, manifest),
+        )
+      })
     : undefined
+  const status = manifest ? await currentStatus(manifest, cloud) : undefined
   if (!manifest && !execution) {
     throw new UsageError(
       `no job ${jobId} on --target ${flags.target} (${store.describe(jobPrefix(jobId))} holds no manifest${cloud ? ' and no execution has that name' : ''}). Job ids belong to a target: list them with \`fanout jobs --target ${flags.target}\`.`,
@@ -80,12 +70,12 @@ export async function statusCommand(jobId: string, flags: JobFlags): Promise<num
   }
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({ target: flags.target, manifest: manifest ?? null, progress: manifest ? progressOf(manifest) : null, execution })}\n`,
+      `${JSON.stringify({ target: flags.target, status: status ?? null, resumable: manifest ? isResumable(manifest, status) : false, manifest: manifest ?? null, progress: manifest ? progressOf(manifest) : null, execution })}\n`,
     )
     return 0
   }
   const lines = manifest
-    ? describeManifest(manifest)
+    ? describeManifest({ ...manifest, status: status ?? manifest.status })
     : [`fanout: job ${jobId} (${flags.target}) has no manifest: its plan step did not write one`]
   if (execution) lines.push(describeExecution(execution))
   process.stdout.write(`${lines.join('\n')}\n`)

@@ -1,7 +1,11 @@
 /**
- * A killed run. SIGINT: the CLI stops its workers, marks the job interrupted
- * and exits 130, leaving only whole partials and no temp files. SIGKILL: no
- * clean-up is possible, yet every partial present is whole (writes are atomic).
+ * A killed run, and its resume. One SIGINT: no new molecule starts, the
+ * running ones finish; two: they are cancelled at once. Either way the CLI
+ * marks the job interrupted, prints the resume command and exits 130, leaving
+ * only whole partials and no temp files. SIGKILL: no clean-up is possible,
+ * yet every partial present is whole (writes are atomic) and `status` shows
+ * the job interrupted (its owner pid is dead). `fanout resume` completes each
+ * to the rows of a clean run.
  *
  * The slow fixture blocks 100 ms per atom and 5 s on atom 0: on 2 workers one
  * worker is held by molecule 0 while the other finishes a 200 ms molecule after
@@ -22,6 +26,7 @@ import {
   readManifest,
   readTable,
   removeTempDir,
+  runCli,
   startCli,
   stopAllClis,
   waitFor,
@@ -55,19 +60,37 @@ function partialFiles(cwd: string, jobId: string): string[] | undefined {
   return whole.length > 0 ? whole : undefined
 }
 
-/** Start the slow job, wait for its first partial, send `signal`, wait for the exit. */
+/** Start the slow job, wait for its first partial, send `signals` (100 ms apart), wait for the exit. */
 async function killAfterFirstPartial(
   cwd: string,
   jobId: string,
-  signal: NodeJS.Signals,
+  ...signals: NodeJS.Signals[]
 ): Promise<CliResult> {
   const cli = startCli([...SLOW, '--job-id', jobId], { cwd })
   await waitFor(`a partial of ${jobId}`, async () => {
     if (cli.child.exitCode !== null) throw new Error(`the run ended early:\n${cli.stderr()}`)
     return partialFiles(cwd, jobId)
   })
-  process.kill(cli.pid, signal)
+  for (const [k, signal] of signals.entries()) {
+    if (k > 0) await new Promise((r) => setTimeout(r, 100))
+    process.kill(cli.pid, signal)
+  }
   return cli.done
+}
+
+/** `fanout resume <jobId>` to the end, then the job's rows, which must be a clean run's. */
+async function expectResumesToCleanRun(cwd: string, jobId: string): Promise<void> {
+  const resumed = await runCli(['resume', jobId, '--no-progress', '--json'], {
+    cwd,
+    timeoutMs: 60_000,
+  })
+  expect(resumed.code, resumed.stderr).toBe(0)
+  expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', atoms: 41, rows: 41 })
+  const table = await readTable(join(jobDir(cwd, jobId), 'result.parquet'))
+  const atoms = Array.from({ length: 41 }, (_, i) => i)
+  expect(columnOf(table, 'atom')).toEqual(atoms)
+  expect(columnOf(table, 'twice')).toEqual(atoms.map((i) => 2 * i))
+  expect(readManifest(cwd, jobId)).toMatchObject({ status: 'succeeded', resumes: 1 })
 }
 
 /**
@@ -98,7 +121,7 @@ async function expectWholePartials(
   return files
 }
 
-describe('fanout run interrupted with SIGINT', () => {
+describe('fanout run interrupted with one SIGINT', () => {
   let cwd: string
   let result: CliResult
   const jobId = 'sigint'
@@ -107,29 +130,28 @@ describe('fanout run interrupted with SIGINT', () => {
     cwd = await makeTempDir()
     // Act (shared): interrupt the slow job once its first partial exists
     result = await killAfterFirstPartial(cwd, jobId, 'SIGINT')
-  })
+  }, 60_000)
 
   afterAll(async () => {
     await stopAllClis()
     await removeTempDir(cwd)
   })
 
-  it('exits 130 saying it was interrupted, and its process is gone', () => {
-    // Prepare
-    const message = 'fanout: interrupted; stopping workers (partials written so far are kept)'
-
-    // Act
-    const alive = isAlive(result.pid)
-
+  it('says running molecules finish, exits 130 with the resume command, and its process is gone', () => {
     // Assess
     expect(result.code, result.stderr).toBe(130)
     expect(result.signal).toBeNull()
-    expect(result.stderr).toContain(message)
+    expect(result.stderr).toContain(
+      'fanout: stopping: no new molecules start; the running ones finish and keep their partials (Ctrl-C again to cancel them now)',
+    )
+    expect(result.stderr).toContain(
+      'fanout: job sigint interrupted; nothing written is lost. Continue it with: fanout resume sigint',
+    )
     expect(result.stdout).toBe('')
-    expect(alive).toBe(false)
+    expect(isAlive(result.pid)).toBe(false)
   })
 
-  it("marks the job 'interrupted' and leaves whole partials, no temp files, no result", async () => {
+  it("marks the job 'interrupted', with the molecules that ran finished: whole partials, no temp files, no result", async () => {
     // Prepare
     const manifest = readManifest(cwd, jobId)
 
@@ -137,27 +159,57 @@ describe('fanout run interrupted with SIGINT', () => {
     const files = listFiles(jobDir(cwd, jobId))
     const partials = await expectWholePartials(cwd, jobId, manifest)
 
-    // Assess
+    // Assess: molecule 0 (5 s) was running at the signal and finished
     expect(manifest.status).toBe('interrupted')
+    expect(manifest.molecules[0]?.status).toBe('done')
+    expect(manifest.molecules.filter((m) => m.status === 'running')).toEqual([])
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([])
     expect(files).not.toContain('result.parquet')
-    expect(files).not.toContain('stats.json')
     expect(partials.length).toBeLessThan(20)
     for (const file of partials) {
       expect(manifest.molecules[Number(file.slice(0, 6))]?.status, file).toBe('done')
     }
   })
 
-  it('records no molecule as running beyond the 2 that the workers held', () => {
-    // Prepare
-    const manifest = readManifest(cwd, jobId)
+  it('shows as resumable, and resumes to the result of a clean run', async () => {
+    const jobs = await runCli(['jobs', '--json'], { cwd })
+    expect(JSON.parse(jobs.stdout)).toMatchObject([
+      { id: jobId, status: 'interrupted', resumable: true },
+    ])
+    await expectResumesToCleanRun(cwd, jobId)
+  }, 90_000)
+})
 
-    // Act
-    const running = manifest.molecules.filter((m) => m.status === 'running')
+describe('fanout run interrupted with two SIGINTs', () => {
+  let cwd: string
 
-    // Assess
-    expect(running.length).toBeLessThanOrEqual(2)
+  beforeAll(async () => {
+    cwd = await makeTempDir()
   })
+
+  afterAll(async () => {
+    await stopAllClis()
+    await removeTempDir(cwd)
+  })
+
+  it('cancels the running molecules at once, keeps what was written, and resumes to a clean run', async () => {
+    // Act
+    const started = Date.now()
+    const result = await killAfterFirstPartial(cwd, 'twice', 'SIGINT', 'SIGINT')
+
+    // Assess: molecule 0's 5 s atom was cut short
+    expect(result.code, result.stderr).toBe(130)
+    expect(Date.now() - started).toBeLessThan(20_000)
+    expect(result.stderr).toContain(
+      'fanout: stopping now: the running molecules are cancelled; partials written so far are kept',
+    )
+    const manifest = readManifest(cwd, 'twice')
+    expect(manifest.status).toBe('interrupted')
+    expect(manifest.molecules[0]?.status).toBe('pending')
+    expect(manifest.molecules[0]?.attempts[0]).toMatchObject({ interrupted: true })
+    await expectWholePartials(cwd, 'twice', manifest, (f) => !f.startsWith('.tmp-'))
+    await expectResumesToCleanRun(cwd, 'twice')
+  }, 120_000)
 })
 
 describe('fanout run killed with SIGKILL', () => {
@@ -172,7 +224,7 @@ describe('fanout run killed with SIGKILL', () => {
     await removeTempDir(cwd)
   })
 
-  it('leaves every partial present whole', async () => {
+  it('leaves every partial present whole, is shown interrupted, and resumes to a clean run', async () => {
     // Prepare
     const jobId = 'sigkill'
 
@@ -183,10 +235,15 @@ describe('fanout run killed with SIGKILL', () => {
     expect(result.signal).toBe('SIGKILL')
     expect(isAlive(result.pid)).toBe(false)
     const manifest = readManifest(cwd, jobId)
-    // nothing could record the end of the run
+    // nothing could record the end of the run, but the owner's pid is dead
     expect(manifest.status).toBe('running')
+    expect(manifest.owner?.pid).toBe(result.pid)
+    const status = await runCli(['status', jobId], { cwd })
+    expect(status.stdout).toContain(`fanout: job ${jobId} (local) interrupted`)
+    expect(status.stdout).toContain(`resume     fanout resume ${jobId}`)
     // a temp file may survive a SIGKILL; the store never lists it as a partial
     const partials = await expectWholePartials(cwd, jobId, manifest, (f) => !f.startsWith('.tmp-'))
     expect(partials.length).toBeGreaterThan(0)
-  })
+    await expectResumesToCleanRun(cwd, jobId)
+  }, 120_000)
 })

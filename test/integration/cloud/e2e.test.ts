@@ -167,7 +167,7 @@ describe('fanout run --target localstack', () => {
     expect(local.stderr).toContain('fanout: no job ma-cloud on --target local')
     expect(status.code).toBe(0)
     expect(status.stdout).toContain('fanout: job ma-cloud (localstack) succeeded')
-    expect(status.stdout).toContain('execution  SUCCEEDED')
+    expect(status.stdout).toContain('execution  ma-cloud: SUCCEEDED')
     expect(logs.code).toBe(0)
     expect(logs.stdout).toContain('"jobId":"ma-cloud"')
     expect(logs.stdout).toContain('"message":"molecule stored"')
