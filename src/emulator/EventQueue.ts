@@ -15,6 +15,8 @@ export interface QueuedEvent {
   /** 0 for the first run, then 1, 2 for the retries. */
   attempt: number
   key: LookupKey
+  /** An injected fault for the first run only (Lambda's own retries run clean). */
+  fault?: 'crash' | 'hang' | 's3'
 }
 
 /** One function's processes and the counts its sync and async invocations share. */

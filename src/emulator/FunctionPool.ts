@@ -7,7 +7,7 @@
 import { availableParallelism, setPriority } from 'node:os'
 import type { LogWriter } from './logs.js'
 import { RuntimeProcess, type RuntimeSpec } from './RuntimeProcess.js'
-import type { LambdaErrorBody } from './runtimeProtocol.js'
+import type { InvokeMessage, LambdaErrorBody } from './runtimeProtocol.js'
 
 /** How one invocation ended. */
 export interface InvocationOutcome {
@@ -153,7 +153,12 @@ export class FunctionPool {
     spec: RuntimeSpec,
     requestId: string,
     payload: string,
-    options: { collectLogs?: boolean; clientContext?: string; background?: boolean } = {},
+    options: {
+      collectLogs?: boolean
+      clientContext?: string
+      background?: boolean
+      fault?: InvokeMessage['fault']
+    } = {},
   ): Promise<InvocationOutcome> {
     const logLines = options.collectLogs ? ([] as string[]) : undefined
     const log = (message: string): void => {
@@ -194,6 +199,7 @@ export class FunctionPool {
           deadlineMs: Date.now() + timeoutMs,
           function: spec.info,
           ...(options.clientContext ? { clientContext: options.clientContext } : {}),
+          ...(options.fault ? { fault: options.fault } : {}),
         },
         timeoutMs,
       )

@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os'
 import { downloadFunctionCode } from './codeDownload.js'
 import { EventQueue, type EventRun, type FunctionRunner, type QueuedEvent } from './EventQueue.js'
 import { FunctionPool, type InvocationOutcome } from './FunctionPool.js'
+import { FaultInjector } from './faultInjector.js'
 import {
   type FunctionConfig,
   fetchFunctionConfig,
@@ -64,6 +65,7 @@ export type FunctionStats = Record<
 /** Runs Lambda invocations for the gateway. */
 export class LambdaService {
   readonly #options: LambdaServiceOptions
+  readonly #faults = new FaultInjector()
   readonly #code: CodeCache
   readonly #nodes: NodeSelector
   readonly #events: EventQueue
@@ -177,7 +179,20 @@ export class LambdaService {
 
     if (type === 'DryRun') return { status: 204, headers: versionHeader, body: '' }
     if (type === 'Event') {
-      this.#events.push(runner, { requestId, payload, attempt: 0, key })
+      const injected = this.#faults.onInvoke(payload)
+      if (injected.throttle) {
+        return serviceError(
+          429,
+          'TooManyRequestsException',
+          'Rate Exceeded. (injected fault)',
+          requestId,
+          {
+            Reason: 'ConcurrentInvocationLimitExceeded',
+          },
+        )
+      }
+      const fault = injected.fault ? { fault: injected.fault } : {}
+      this.#events.push(runner, { requestId, payload, attempt: 0, key, ...fault })
       return { status: 202, headers: { 'x-amzn-requestid': requestId }, body: '' }
     }
 
@@ -219,6 +234,7 @@ export class LambdaService {
       const spec = await this.#spec(config, event.key)
       const outcome = await runner.pool.invoke(spec, event.requestId, event.payload, {
         background: true,
+        ...(event.attempt === 0 && event.fault ? { fault: event.fault } : {}),
       })
       failed = outcome.error !== undefined
     } catch (error) {

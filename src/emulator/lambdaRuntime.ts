@@ -175,6 +175,7 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
   }
   let payload: string | undefined
   let error: LambdaErrorBody | undefined
+  const restoreFetch = message.fault ? injectAtPartialWrite(message.fault) : undefined
   try {
     const event: unknown = message.payload.trim() === '' ? {} : JSON.parse(message.payload)
     const result = await runHandler(handler, event, context)
@@ -188,6 +189,8 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
     }
   } catch (thrown) {
     error = toLambdaError(thrown)
+  } finally {
+    restoreFetch?.()
   }
   if (currentRequestId !== message.requestId) return // an uncaught error already answered it
   currentRequestId = undefined
@@ -197,6 +200,34 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
     ...(error ? { error } : { payload }),
     maxMemoryUsedMb: maxMemoryUsedMb(),
   })
+}
+
+const PARTIAL_PUT = /\/jobs\/[^/]+\/partials\/\d+\.parquet$/
+
+/**
+ * An injected fault (`FANOUT_FAULTS`, handed over by the gateway, never read by
+ * the function) met when the function writes a molecule's partial: `crash`
+ * kills this process, `hang` never answers the write (the function's timeout
+ * ends it), `s3` answers every try with 503 SlowDown. Returns the undo.
+ */
+function injectAtPartialWrite(fault: NonNullable<InvokeMessage['fault']>): () => void {
+  const realFetch = globalThis.fetch
+  globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url)
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
+    if (method === 'PUT' && PARTIAL_PUT.test(decodeURIComponent(url.pathname))) {
+      if (fault === 'crash') process.kill(process.pid, 'SIGKILL')
+      if (fault === 'hang') return new Promise<Response>(() => {})
+      return new Response(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate. (injected fault)</Message></Error>',
+        { status: 503, headers: { 'content-type': 'application/xml' } },
+      )
+    }
+    return realFetch(input, init)
+  }) as typeof fetch
+  return () => {
+    globalThis.fetch = realFetch
+  }
 }
 
 /** An error outside the handler's promise chain fails the invocation and ends the process, as on Lambda. */

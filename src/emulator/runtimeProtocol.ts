@@ -32,6 +32,8 @@ export interface InvokeMessage {
   function: RuntimeFunctionInfo
   /** Base64 JSON of `X-Amz-Client-Context`, if any. */
   clientContext?: string
+  /** An injected fault (`FANOUT_FAULTS`, emulator only), met at the partial's write. */
+  fault?: 'crash' | 'hang' | 's3'
 }
 
 /** Child → gateway: the handler module loaded. */
