@@ -10,7 +10,7 @@ import type { FsResultStore } from '../../store/FsResultStore.js'
 import { jobPrefix } from '../../store/layout.js'
 import { saveManifest } from '../../store/manifests.js'
 import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../Executor.js'
-import { executeMolecule, InjectedFault } from './executeMolecule.js'
+import { executeMolecule, hangUntil, InjectedFault } from './executeMolecule.js'
 import { type AttemptReply, type Launcher, runMoleculeLoop } from './moleculeLoop.js'
 import type { ThreadTask, WarmTask } from './threadWorker.js'
 
@@ -190,8 +190,13 @@ export class LocalExecutor implements Executor {
           { ...taskOf(plan.manifest, d), fault },
           plan.store,
           signal,
-          () => {
-            throw new InjectedFault('worker crashed (injected fault) halfway through the molecule')
+          {
+            die: () => {
+              throw new InjectedFault(
+                'worker crashed (injected fault) halfway through the molecule',
+              )
+            },
+            hang: () => hangUntil(signal),
           },
         )
       } finally {

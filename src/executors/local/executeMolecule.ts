@@ -39,11 +39,19 @@ function slowDown(store: ResultStore, jobId: string): ResultStore {
   })
 }
 
-/** A promise that never settles unless `signal` aborts: the injected `hang` fault. */
-function hang(signal: AbortSignal): Promise<never> {
+/** A promise that never settles unless `signal` aborts: the injected `hang` fault in-process. */
+export function hangUntil(signal: AbortSignal): Promise<never> {
   return new Promise((_resolve, reject) => {
     signal.addEventListener('abort', () => reject(signal.reason), { once: true })
   })
+}
+
+/** How a molecule execution dies or hangs when a fault says so, where it runs. */
+export interface FaultActions {
+  /** `crash`: end the execution's thread (in-process: throw). */
+  die: () => never
+  /** `hang`: never return until stopped (a thread blocks; in-process: until the signal aborts). */
+  hang: () => Promise<never>
 }
 
 /**
@@ -58,7 +66,7 @@ export async function executeMolecule(
   task: MoleculeTask,
   store: ResultStore,
   signal: AbortSignal | undefined,
-  die: () => never,
+  faults: FaultActions,
 ): Promise<AttemptReply> {
   const range: [number, number] = [task.start, task.end]
   const base = { moleculeId: task.moleculeId, attempt: task.attempt, ...(signal ? { signal } : {}) }
@@ -70,12 +78,9 @@ export async function executeMolecule(
         [task.start, Math.floor((task.start + task.end) / 2)],
         base,
       )
-      die()
+      faults.die()
     }
-    if (task.fault === 'hang') {
-      if (!signal) throw new InjectedFault('hang (injected fault) without a way to stop it')
-      await hang(signal)
-    }
+    if (task.fault === 'hang') await faults.hang()
     const result = await runMolecule(job, task.params, range, base)
     if (signal?.aborted) throw signal.reason
     const committed = shouldCommit(task.options, task.attempt, result.stats.atomsFailed)

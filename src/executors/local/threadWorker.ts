@@ -56,5 +56,12 @@ export default async function runTask(
   }
   const job = await jobOf(task.bundlePath, task.jobFile)
   // a stopped task terminates this thread (piscina), so no signal is needed here
-  return executeMolecule(job, task, store, undefined, () => process.exit(1))
+  return executeMolecule(job, task, store, undefined, {
+    die: () => process.exit(1),
+    // block this thread until the executor's timeout terminates it
+    hang: async () => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)
+      throw new Error('unreachable')
+    },
+  })
 }
