@@ -73,6 +73,12 @@ export function formatSummary(
   } else {
     lines.push('  errors    none')
   }
+  const r = s.recovery
+  if (r && r.attempts > s.molecules) {
+    lines.push(
+      `  recovery  ${r.attempts} executions for ${s.molecules} molecules: ${r.failedAttempts} failed and retried, ${r.copies} backup ${r.copies === 1 ? 'copy' : 'copies'} of stragglers (${r.copiesWon} stored the partial first)`,
+    )
+  }
   if (outcome.summary !== undefined) {
     lines.push(
       `  reduce    ${inspect(outcome.summary, { depth: 4, breakLength: 100, compact: 3 }).split('\n').join('\n            ')}`,

@@ -2,6 +2,7 @@ import pMap from 'p-map'
 import { PartialError, ReduceFailedError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
 import type { Manifest } from '../core/manifest.js'
+import { isFailure } from '../core/schedule.js'
 import { type ColumnTable, TableBuilder } from '../core/table.js'
 import {
   errorsKey,
@@ -31,6 +32,35 @@ export interface RunStats {
   moleculeMs: { min: number; median: number; max: number }
   /** Per molecule: id, attempt, start, end, startedAt, endedAt, durationMs, billedMs, counts. */
   perMolecule: MoleculeStats[]
+  /** How the run met faults: executions, failed ones retried, backup copies of stragglers. */
+  recovery: RecoveryStats
+}
+
+/** The recovery side of a run, from its manifest. */
+export interface RecoveryStats {
+  /** Molecule executions in all (retries and copies included). */
+  attempts: number
+  /** Executions that failed (crashed, hung, throttled out, failed their write, or retried for atom errors). */
+  failedAttempts: number
+  /** Backup copies of stragglers started (`--speculate`). */
+  copies: number
+  /** Molecules whose partial a backup copy stored (the original was cancelled or dropped). */
+  copiesWon: number
+}
+
+/** Count a manifest's executions, failures and backup copies. */
+export function recoveryStats(manifest: Manifest): RecoveryStats {
+  let attempts = 0
+  let failedAttempts = 0
+  let copies = 0
+  let copiesWon = 0
+  for (const m of manifest.molecules) {
+    attempts += m.attempts.length
+    failedAttempts += m.attempts.filter(isFailure).length
+    copies += m.attempts.filter((a) => a.speculative).length
+    if (m.status === 'done' && m.attempts[m.attempts.length - 1]?.speculative) copiesWon++
+  }
+  return { attempts, failedAttempts, copies, copiesWon }
 }
 
 /** What {@link reduceJob} returns. */
@@ -102,6 +132,7 @@ export async function reduceJob(
           `partial of molecule ${m.id} is missing: ${where} (the manifest says the molecule is done)`,
         )
       }
+      checkPartialRows(partial, m, store.describe(partialKey(jobId, m.id)))
       return partial
     },
     { concurrency },
@@ -153,6 +184,7 @@ export async function reduceJob(
       max: durations[durations.length - 1] ?? 0,
     },
     perMolecule,
+    recovery: recoveryStats(manifest),
   }
   await store.put(statsKey(jobId), `${JSON.stringify(stats, null, 2)}\n`)
 
@@ -217,4 +249,42 @@ function countDistinctAtoms(errors: ColumnTable): number {
  */
 export function summaryJson(summary: unknown): string {
   return `${JSON.stringify(summary, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`
+}
+
+/**
+ * Exactly once, proved where the rows are combined: a partial must hold the
+ * rows of its own molecule's atoms only, in atom order, and account for every
+ * atom of its range once (rows or an error). A partial that does not fails
+ * the job loudly, naming it: a row would otherwise be lost or doubled.
+ */
+export function checkPartialRows(
+  partial: { table: ColumnTable; stats: MoleculeStats },
+  molecule: { id: number; start: number; end: number },
+  where: string,
+): void {
+  const { stats, table } = partial
+  const bad = (why: string) =>
+    new PartialError(
+      where,
+      `${where} does not match molecule ${molecule.id} (atoms ${molecule.start} to ${molecule.end - 1}): ${why}; the job's result would lose or double rows, so it stops here`,
+    )
+  if (stats.moleculeId !== molecule.id || stats.start !== molecule.start || stats.end !== molecule.end) {
+    throw bad(
+      `it was written by molecule ${stats.moleculeId} for atoms ${stats.start} to ${stats.end - 1}`,
+    )
+  }
+  if (stats.atomsOk + stats.atomsFailed !== molecule.end - molecule.start) {
+    throw bad(
+      `it accounts for ${stats.atomsOk + stats.atomsFailed} atoms (${stats.atomsOk} ok, ${stats.atomsFailed} failed), not ${molecule.end - molecule.start}`,
+    )
+  }
+  const atoms = table.columns[0]?.values
+  if (table.numRows !== stats.rows) throw bad(`it holds ${table.numRows} rows, its stats say ${stats.rows}`)
+  let previous = -1
+  for (let i = 0; i < table.numRows; i++) {
+    const atom = Number(atoms?.[i])
+    if (!(atom >= molecule.start && atom < molecule.end)) throw bad(`row ${i} is of atom ${atom}`)
+    if (atom < previous) throw bad(`row ${i} (atom ${atom}) comes after atom ${previous}`)
+    previous = atom
+  }
 }
