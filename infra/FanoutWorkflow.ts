@@ -41,6 +41,7 @@ export const STATE_NAMES = {
   failureThreshold: 'FailureThreshold',
   costCap: 'CostCap',
   deadline: 'Deadline',
+  jobCodeError: 'JobCodeError',
 } as const
 
 /** Options of {@link FanoutWorkflow}. */
@@ -67,7 +68,8 @@ export interface FanoutWorkflowProps {
  *                                          ├─ done ─▶ Reduce → Succeeded
  *                                          ├─ failure-threshold ─▶ Fail FailureThreshold
  *                                          ├─ cost-cap ─▶ Fail CostCap
- *                                          └─ deadline ─▶ Fail Deadline
+ *                                          ├─ deadline ─▶ Fail Deadline
+ *                                          └─ job-error ─▶ Fail JobCodeError (the job's setup threw)
  * ```
  *
  * The three job-level Fail states take their cause from the tally's `$.cause`.
@@ -133,6 +135,7 @@ export class FanoutWorkflow extends Construct {
       .when(...jobFailed(STATE_NAMES.failureThreshold, 'failure-threshold'))
       .when(...jobFailed(STATE_NAMES.costCap, 'cost-cap'))
       .when(...jobFailed(STATE_NAMES.deadline, 'deadline'))
+      .when(...jobFailed(STATE_NAMES.jobCodeError, 'job-error'))
       .otherwise(wait)
 
     this.logGroup =

@@ -80,7 +80,7 @@ export const tallyResultSchema = z
   .object({
     jobId: z.string(),
     waitSeconds: positiveInt,
-    status: z.enum(['running', 'done', 'failure-threshold', 'cost-cap', 'deadline']),
+    status: z.enum(['running', 'done', 'failure-threshold', 'cost-cap', 'deadline', 'job-error']),
     /** Why the job stops, for the Fail state's cause. */
     cause: z.string().optional(),
     moleculesDone: z.number().int(),

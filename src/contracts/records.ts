@@ -11,6 +11,8 @@ export interface CrashRecord {
   attempt: number
   error: string
   at: number
+  /** `setup`: the job's setup threw, which fails the job once instead of every molecule. */
+  kind?: 'setup'
 }
 
 /** What `jobs/<jobId>/dispatch.json` holds: how long plan took to invoke every molecule. */

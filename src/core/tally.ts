@@ -53,6 +53,8 @@ export interface CrashReport {
   moleculeId: number
   attempt: number
   error: string
+  /** The job's setup threw: the job fails once, with this error, instead of every molecule. */
+  setup?: boolean
 }
 
 /** The settings a tally decides with: the manifest's `cloud` settings. */
@@ -78,7 +80,13 @@ export interface TallyInput {
 }
 
 /** Where a job stands after a tally; all but `running` and `done` stop it. */
-export type TallyStatus = 'running' | 'done' | 'failure-threshold' | 'cost-cap' | 'deadline'
+export type TallyStatus =
+  | 'running'
+  | 'done'
+  | 'failure-threshold'
+  | 'cost-cap'
+  | 'deadline'
+  | 'job-error'
 
 /** What {@link tallyDecision} decides. */
 export interface TallyDecision {
@@ -176,7 +184,11 @@ export function tallyDecision(
   const failed = manifest.numAtoms === 0 ? 0 : progress.atomsFailed / manifest.numAtoms
   let status: TallyStatus = 'running'
   let cause: string | undefined
-  if (isFinished(next)) {
+  const setupFailure = (input.crashes ?? []).find((c) => c.setup)
+  if (setupFailure) {
+    status = 'job-error'
+    cause = setupFailure.error
+  } else if (isFinished(next)) {
     status = 'done'
   } else if (failed > settings.failureTolerance) {
     status = 'failure-threshold'
@@ -203,7 +215,12 @@ export function tallyDecision(
       now,
     )
   } else if (status !== 'done') {
-    next = { ...next, status: 'failed', updatedAt: new Date(now).toISOString() }
+    next = {
+      ...next,
+      status: 'failed',
+      ...(status === 'job-error' && cause ? { error: cause } : {}),
+      updatedAt: new Date(now).toISOString(),
+    }
   }
   const progressed = newlyDone.length > 0 || newlyFailed.length > 0
   return {

@@ -268,7 +268,11 @@ export function checkPartialRows(
       where,
       `${where} does not match molecule ${molecule.id} (atoms ${molecule.start} to ${molecule.end - 1}): ${why}; the job's result would lose or double rows, so it stops here`,
     )
-  if (stats.moleculeId !== molecule.id || stats.start !== molecule.start || stats.end !== molecule.end) {
+  if (
+    stats.moleculeId !== molecule.id ||
+    stats.start !== molecule.start ||
+    stats.end !== molecule.end
+  ) {
     throw bad(
       `it was written by molecule ${stats.moleculeId} for atoms ${stats.start} to ${stats.end - 1}`,
     )
@@ -279,7 +283,8 @@ export function checkPartialRows(
     )
   }
   const atoms = table.columns[0]?.values
-  if (table.numRows !== stats.rows) throw bad(`it holds ${table.numRows} rows, its stats say ${stats.rows}`)
+  if (table.numRows !== stats.rows)
+    throw bad(`it holds ${table.numRows} rows, its stats say ${stats.rows}`)
   let previous = -1
   for (let i = 0; i < table.numRows; i++) {
     const atom = Number(atoms?.[i])

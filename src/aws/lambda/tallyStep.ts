@@ -47,12 +47,15 @@ async function newCrashes(
       const c = crashFromKey(key) as { moleculeId: number; attempt: number }
       const bytes = await store.get(key)
       let error = 'the worker crashed'
+      let setup = false
       try {
-        error = (JSON.parse(new TextDecoder().decode(bytes)) as CrashRecord).error || error
+        const record = JSON.parse(new TextDecoder().decode(bytes)) as CrashRecord
+        error = record.error || error
+        setup = record.kind === 'setup'
       } catch {
         // an unreadable record still tells that the attempt crashed
       }
-      return { ...c, error: `worker crashed: ${error}` }
+      return { ...c, error: `worker crashed: ${error}`, ...(setup ? { setup } : {}) }
     },
     { concurrency },
   )

@@ -1,5 +1,6 @@
 import type { WorkerEvent } from '../../contracts/events.js'
 import type { CrashRecord } from '../../contracts/records.js'
+import { JobCodeError } from '../../core/errors.js'
 import { parseJobParams } from '../../core/params.js'
 import { shouldCommit } from '../../core/schedule.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
@@ -91,6 +92,9 @@ export async function runWorker(event: WorkerEvent, deps: WorkerDeps): Promise<W
       attempt,
       error: `${(error as Error).name ?? 'Error'}: ${(error as Error).message ?? String(error)}`,
       at: now(),
+      ...(error instanceof JobCodeError && error.phase === 'setup'
+        ? { kind: 'setup' as const }
+        : {}),
     }
     await store
       .put(crashKey(jobId, moleculeId, attempt), JSON.stringify(record), { ifAbsent: true })

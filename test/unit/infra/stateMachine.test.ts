@@ -40,7 +40,7 @@ describe('FanoutStack state machine', () => {
     expect(states.Decide?.Default).toBe('Wait')
   })
 
-  it('branches on the tally status to Reduce and the three job Fail states', () => {
+  it('branches on the tally status to Reduce and the four job Fail states', () => {
     // Prepare
     const choices = definition.States.Decide?.Choices ?? []
 
@@ -55,10 +55,11 @@ describe('FanoutStack state machine', () => {
       'failure-threshold': ['$.status', 'FailureThreshold'],
       'cost-cap': ['$.status', 'CostCap'],
       deadline: ['$.status', 'Deadline'],
+      'job-error': ['$.status', 'JobCodeError'],
     })
     expect(definition.States.Reduce?.Next).toBe('Succeeded')
     expect(definition.States.Succeeded?.Type).toBe('Succeed')
-    for (const name of ['FailureThreshold', 'CostCap', 'Deadline']) {
+    for (const name of ['FailureThreshold', 'CostCap', 'Deadline', 'JobCodeError']) {
       expect(definition.States[name]).toEqual({ Type: 'Fail', Error: name, CausePath: '$.cause' })
     }
   })
@@ -144,6 +145,7 @@ describe('FanoutStack state machine', () => {
       'Deadline',
       'Decide',
       'FailureThreshold',
+      'JobCodeError',
       'Plan',
       'Reduce',
       'Succeeded',

@@ -217,10 +217,10 @@ describe('the cloud path over a filesystem store', () => {
   })
 
   it('records a crashed molecule, so the tally retries it at once and fails it after maxAttempts', async () => {
-    // Prepare
+    // Prepare: a store whose partial writes fail, as an S3 outage would
     const q = queue()
     const event = planEvent({
-      params: { atoms: 4, crashSetup: true },
+      params: { atoms: 4 },
       partition: { scheme: 'linear', workers: 1, molecules: 1 },
     })
     const ref = await planCloud(event, {
@@ -228,14 +228,20 @@ describe('the cloud path over a filesystem store', () => {
       loadBundle: bundles.loader,
       invokeWorker: q.invokeWorker,
     })
+    const failing = new Proxy(store, {
+      get: (target, prop, receiver) =>
+        prop === 'put'
+          ? (key: string, body: Uint8Array | string, options?: { ifAbsent?: boolean }) =>
+              key.includes('/partials/')
+                ? Promise.reject(new StoreError(`cannot write ${key}: 503 SlowDown`))
+                : target.put(key, body, options)
+          : Reflect.get(target, prop, receiver),
+    })
+    const broken = () => ({ store: failing, loadBundle: bundles.loader })
     // Act
-    await expect(runWorker(q.events[0] as WorkerEvent, workerDeps())).rejects.toThrow(
-      'setup failed on purpose',
-    )
+    await expect(runWorker(q.events[0] as WorkerEvent, broken())).rejects.toThrow('503 SlowDown')
     const t1 = await tallyCloud(ref, { store, invokeWorker: q.invokeWorker })
-    await expect(runWorker(q.events[1] as WorkerEvent, workerDeps())).rejects.toThrow(
-      'setup failed on purpose',
-    )
+    await expect(runWorker(q.events[1] as WorkerEvent, broken())).rejects.toThrow('503 SlowDown')
     const t2 = await tallyCloud(
       { ...ref, waitSeconds: t1.waitSeconds },
       { store, invokeWorker: q.invokeWorker },
@@ -247,10 +253,37 @@ describe('the cloud path over a filesystem store', () => {
     expect(t2).toMatchObject({ status: 'done', moleculesFailed: 1, atomsFailed: 4 })
     const m = await loadManifest(store, event.jobId)
     expect(m.molecules[0]?.attempts.map((a) => a.error)).toEqual([
-      "worker crashed: JobCodeError: the job's setup(params) threw Error: setup failed on purpose",
-      "worker crashed: JobCodeError: the job's setup(params) threw Error: setup failed on purpose",
+      `worker crashed: StoreError: cannot write jobs/${event.jobId}/partials/000000.parquet: 503 SlowDown`,
+      `worker crashed: StoreError: cannot write jobs/${event.jobId}/partials/000000.parquet: 503 SlowDown`,
     ])
     expect(reduced).toMatchObject({ status: 'failed', atomsFailed: 4, rows: 0 })
+  })
+
+  it("fails the job once when the job's setup throws, instead of every molecule", async () => {
+    // Prepare
+    const q = queue()
+    const event = planEvent({
+      params: { atoms: 8, crashSetup: true },
+      partition: { scheme: 'linear', workers: 1, molecules: 4 },
+    })
+    const ref = await planCloud(event, {
+      store,
+      loadBundle: bundles.loader,
+      invokeWorker: q.invokeWorker,
+    })
+    // Act
+    await expect(runWorker(q.events[0] as WorkerEvent, workerDeps())).rejects.toThrow(
+      'setup failed on purpose',
+    )
+    const t1 = await tallyCloud(ref, { store, invokeWorker: q.invokeWorker })
+    // Assess: no retry, no more dispatch; the job failed with the setup's own message
+    expect(t1).toMatchObject({ status: 'job-error', redispatched: 0 })
+    expect(t1.cause).toBe(
+      "worker crashed: JobCodeError: the job's setup(params) threw Error: setup failed on purpose",
+    )
+    expect(q.events).toHaveLength(4)
+    const m = await loadManifest(store, event.jobId)
+    expect(m).toMatchObject({ status: 'failed', error: t1.cause })
   })
 
   it('partitions weighted jobs by timing a sample, as the local planner does', async () => {
