@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os'
 import { downloadFunctionCode } from './codeDownload.js'
 import { EventQueue, type EventRun, type FunctionRunner, type QueuedEvent } from './EventQueue.js'
 import { FunctionPool, type InvocationOutcome } from './FunctionPool.js'
-import { FaultInjector } from './faultInjector.js'
+import { FaultInjector, type RuntimeFault } from './faultInjector.js'
 import {
   type FunctionConfig,
   fetchFunctionConfig,
@@ -234,7 +234,7 @@ export class LambdaService {
       const spec = await this.#spec(config, event.key)
       const outcome = await runner.pool.invoke(spec, event.requestId, event.payload, {
         background: true,
-        ...(event.attempt === 0 && event.fault ? { fault: event.fault } : {}),
+        ...faultOf(event, this.#faults),
       })
       failed = outcome.error !== undefined
     } catch (error) {
@@ -307,4 +307,10 @@ export class LambdaService {
       runner.pool.close()
     }
   }
+}
+
+/** The injected fault of one run of a queued event: drawn at Invoke for the first, afresh for Lambda's retries. */
+function faultOf(event: QueuedEvent, faults: FaultInjector): { fault?: RuntimeFault } {
+  const fault = event.attempt === 0 ? event.fault : faults.onRetry(event.payload, event.attempt)
+  return fault ? { fault } : {}
 }

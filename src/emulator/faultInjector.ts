@@ -62,4 +62,17 @@ export class FaultInjector {
     if (fault === 'throttle') return { throttle: true }
     return fault ? { throttle: false, fault } : { throttle: false }
   }
+
+  /**
+   * The fault of Lambda's own retry `retry` (1, 2) of a failed `Event`
+   * invocation: a fresh draw, as a crash on Lambda is a chance, not a rule
+   * (a throttle does not apply to a queued retry).
+   */
+  onRetry(payload: string, retry: number): RuntimeFault | undefined {
+    if (!this.plan) return undefined
+    const e = workerEvent(payload)
+    if (!e) return undefined
+    const fault = faultFor(this.plan, e.jobId, e.moleculeId, e.attempt + 1000 * retry)
+    return fault === 'throttle' ? undefined : fault
+  }
 }

@@ -40,6 +40,11 @@ export interface StartEmulatorOptions {
   timeoutMs?: number
   /** Most processes per Lambda function in the gateway. */
   maxProcessesPerFunction?: number
+  /**
+   * Faults the gateway injects at the Lambda and S3 boundary, for chaos tests
+   * (`FANOUT_FAULTS` syntax, e.g. `crash=0.2,seed=7`). @default the caller's `FANOUT_FAULTS`, if set
+   */
+  faults?: string
 }
 
 /** What {@link startEmulator} did. */
@@ -138,6 +143,7 @@ export async function startEmulator(
         ...(options.maxProcessesPerFunction
           ? { FANOUT_EMULATOR_MAX_PROCESSES: String(options.maxProcessesPerFunction) }
           : {}),
+        ...(options.faults !== undefined ? { FANOUT_FAULTS: options.faults } : {}),
       },
     })
     closeSync(motoOut)

@@ -19,7 +19,8 @@ import {
   stopAllClis,
 } from '../../helpers/cli.js'
 
-const FAULTS = 'crash=0.2,hang=0.05,throttle=0.05,s3=0.05,seed=7'
+// seed 15 gives jobs chaos, chaos-1 and chaos-2 every kind of fault in their first attempts
+const FAULTS = 'crash=0.2,hang=0.05,throttle=0.05,s3=0.05,seed=15'
 const JOB = fixtureJob('chaos.ts')
 const ATOMS = 240
 let cwd: string
