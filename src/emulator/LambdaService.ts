@@ -59,7 +59,7 @@ export interface LambdaServiceOptions {
 /** Per-function process counts and queue lengths, for the health route and tests. */
 export type FunctionStats = Record<
   string,
-  { processes: number; idle: number; busy: number; inflight: number; queued: number }
+  { processes: number; idle: number; busy: number; inflight: number; queued: number; pids: number[] }
 >
 
 /** Runs Lambda invocations for the gateway. */
@@ -122,6 +122,7 @@ export class LambdaService {
         busy: s.busy,
         inflight: runner.inflight,
         queued: runner.queue.length,
+        pids: runner.pool.pids(),
       }
     }
     return out
