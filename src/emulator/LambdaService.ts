@@ -59,7 +59,14 @@ export interface LambdaServiceOptions {
 /** Per-function process counts and queue lengths, for the health route and tests. */
 export type FunctionStats = Record<
   string,
-  { processes: number; idle: number; busy: number; inflight: number; queued: number; pids: number[] }
+  {
+    processes: number
+    idle: number
+    busy: number
+    inflight: number
+    queued: number
+    pids: number[]
+  }
 >
 
 /** Runs Lambda invocations for the gateway. */
