@@ -59,7 +59,9 @@ export function formatSummary(
     `fanout: job ${m.jobId} ${m.status}`,
     `  atoms     ${s.atoms} (${s.atomsOk} ok, ${s.atomsFailed} failed) in ${s.molecules} molecules (${m.partition.scheme}) ${where(m.target, extra.workers)}`,
     `  wall      ${seconds.toFixed(2)} s (${Math.round(s.atoms / Math.max(seconds, 1e-9))} atoms/s; molecule median ${(s.moleculeMs.median / 1000).toFixed(2)} s, max ${(s.moleculeMs.max / 1000).toFixed(2)} s)`,
-    `  result    ${outcome.resultLocation} (${s.rows} rows)`,
+    outcome.resultLocation
+      ? `  result    ${outcome.resultLocation} (${s.rows} rows)`
+      : `  result    none: the job failed; the ${s.rows} rows that succeeded are in its partials (fanout result ${m.jobId}${m.target === 'local' ? '' : ` --target ${m.target}`} --out FILE)`,
   ]
   if (extra.out) lines.push(`  out       ${extra.out}`)
   if (outcome.errorsLocation) {
@@ -100,7 +102,7 @@ export function summaryJson(
       workers: extra.workers,
       wallMs: outcome.wallMs,
       phases: { planMs: extra.planMs ?? null, ...outcome.phases },
-      result: outcome.resultLocation,
+      result: outcome.resultLocation ?? null,
       errors: outcome.errorsLocation ?? null,
       out: extra.out ?? null,
       summary: outcome.summary ?? null,

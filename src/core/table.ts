@@ -53,7 +53,7 @@ function sameType(type: ColumnType, value: Scalar): boolean {
     case 'double':
       return typeof value === 'number'
     case 'string':
-      return typeof value === 'string'
+      return typeof value === 'string' && value.length <= MAX_STRING_LENGTH
     case 'boolean':
       return typeof value === 'boolean'
     case 'int64':
@@ -64,6 +64,12 @@ function sameType(type: ColumnType, value: Scalar): boolean {
       return false
   }
 }
+
+/**
+ * The longest string one cell may hold (16 Mi characters): a row is a result,
+ * not a blob store; partials are built in memory and travel as one object.
+ */
+export const MAX_STRING_LENGTH = 16 * 1024 * 1024
 
 class ColumnBuilder {
   type: ColumnType = 'null'
@@ -208,6 +214,13 @@ export class TableBuilder {
           atom,
           key,
           `atom ${atom}: field "atom" is reserved (fanout adds the atom index itself); rename the field`,
+        )
+      }
+      if (typeof value === 'string' && value.length > MAX_STRING_LENGTH) {
+        throw new RowShapeError(
+          atom,
+          key,
+          `atom ${atom}, field "${key}": a string of ${value.length.toLocaleString('en-US')} characters is past fanout's limit of ${MAX_STRING_LENGTH.toLocaleString('en-US')} per value; keep large data in a file and return its path or a summary`,
         )
       }
       if (value instanceof Date && Number.isNaN(value.getTime())) {

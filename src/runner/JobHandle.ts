@@ -116,6 +116,7 @@ export class JobHandle<R extends Row = Row> {
 
   /** Where the combined result is (a path or an s3:// URL). */
   get resultLocation(): string {
+    // the result file of a job that succeeded (a failed job keeps its rows in its partials)
     return this.#store.describe(resultKey(this.id))
   }
 

@@ -2,7 +2,7 @@ import pMap from 'p-map'
 import { PartialError, ReduceFailedError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
 import type { Manifest } from '../core/manifest.js'
-import { isFailure } from '../core/schedule.js'
+import { finalStatus, isFailure } from '../core/schedule.js'
 import { type ColumnTable, TableBuilder } from '../core/table.js'
 import {
   errorsKey,
@@ -70,7 +70,8 @@ export interface ReduceOutcome {
   stats: RunStats
   /** What the job's `reduce` returned (undefined without one). */
   summary: unknown
-  resultLocation: string
+  /** Where the result file is; undefined when the job failed (its rows stay in the partials). */
+  resultLocation: string | undefined
   errorsLocation: string | undefined
 }
 
@@ -158,8 +159,10 @@ export async function reduceJob(
   const errors = concatTables([...errorParts, crashed.build()])
 
   // the tables users read are written without dictionary pages, which every
-  // Parquet reader (parquetjs-lite included) can decode
-  await store.put(resultKey(jobId), encodeTable(result, { dictionary: false }))
+  // Parquet reader (parquetjs-lite included) can decode; a job that failed leaves
+  // no result file, only its partials (the rows that succeeded) and its errors
+  const succeeded = finalStatus(manifest) === 'succeeded'
+  if (succeeded) await store.put(resultKey(jobId), encodeTable(result, { dictionary: false }))
   let errorsLocation: string | undefined
   if (errors.numRows > 0) {
     await store.put(errorsTableKey(jobId), encodeTable(errors, { dictionary: false }))
@@ -208,7 +211,7 @@ export async function reduceJob(
     errors,
     stats,
     summary,
-    resultLocation: store.describe(resultKey(jobId)),
+    resultLocation: succeeded ? store.describe(resultKey(jobId)) : undefined,
     errorsLocation,
   }
 }

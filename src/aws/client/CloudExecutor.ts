@@ -207,25 +207,28 @@ export async function downloadOutcome(
     const bytes = await store.get(key)
     return bytes ? new TextDecoder().decode(bytes) : undefined
   }
+  const manifest = await readManifest(store, jobId)
+  if (!manifest) throw new FanoutError(`the manifest of job ${jobId} is missing`)
+  // a job that failed leaves no result file: its rows stay in the partials
   const resultBytes = await store.get(resultKey(jobId))
-  if (!resultBytes)
+  if (!resultBytes && manifest.status === 'succeeded')
     throw new FanoutError(`the job succeeded but ${store.describe(resultKey(jobId))} is missing`)
-  const result = (await decodeTable(resultBytes)).table
+  const result: ColumnTable = resultBytes
+    ? (await decodeTable(resultBytes)).table
+    : { numRows: 0, columns: [] }
   const errorsBytes = await store.get(errorsTableKey(jobId))
   const errors: ColumnTable = errorsBytes
     ? (await decodeTable(errorsBytes)).table
     : { numRows: 0, columns: [{ name: 'atom', type: 'int32', values: new Int32Array(0) }] }
   const stats = JSON.parse((await text(statsKey(jobId))) ?? 'null') as RunStats
   const summaryText = await text(summaryKey(jobId))
-  const manifest = await readManifest(store, jobId)
-  if (!manifest) throw new FanoutError(`the manifest of job ${jobId} is missing`)
   return {
     result,
     errors,
     stats,
     summary: summaryText === undefined ? undefined : (JSON.parse(summaryText) as unknown),
     manifest,
-    resultLocation: store.describe(resultKey(jobId)),
+    resultLocation: resultBytes ? store.describe(resultKey(jobId)) : undefined,
     errorsLocation: errorsBytes ? store.describe(errorsTableKey(jobId)) : undefined,
   }
 }

@@ -1,3 +1,4 @@
+import { EventValidationError } from '../../contracts/errors.js'
 import type { WorkerEvent } from '../../contracts/events.js'
 import type { CrashRecord } from '../../contracts/records.js'
 import { JobCodeError } from '../../core/errors.js'
@@ -6,7 +7,8 @@ import { shouldCommit } from '../../core/schedule.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
 import { writePartial } from '../../runtime/partials.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
-import { crashKey, partialKey } from '../../store/layout.js'
+import { crashKey, manifestKey, partialKey } from '../../store/layout.js'
+import { readManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 
 /** What {@link runWorker} needs from its surroundings. */
@@ -15,6 +17,47 @@ export interface WorkerDeps {
   loadBundle: BundleLoader
   /** @default Date.now */
   now?: () => number
+  /** Each job's molecule boundaries, read once per container. @default a cache in this module */
+  partitions?: Map<string, Promise<readonly number[]>>
+}
+
+/** The molecule boundaries of each job this container ran, from its manifest (they never change). */
+const defaultPartitions = new Map<string, Promise<readonly number[]>>()
+
+/**
+ * A worker event must name a molecule of an existing job, with its exact
+ * range: anything else (a foreign job id, a range outside the job) is refused
+ * before any work, naming what is wrong, and leaves nothing behind.
+ *
+ * @throws {@link EventValidationError}
+ */
+async function checkEvent(
+  event: WorkerEvent,
+  store: ResultStore,
+  partitions: Map<string, Promise<readonly number[]>>,
+): Promise<void> {
+  let boundaries = partitions.get(event.jobId)
+  if (!boundaries) {
+    boundaries = readManifest(store, event.jobId).then((m) => m?.partition.boundaries ?? [])
+    partitions.set(event.jobId, boundaries)
+    boundaries.catch(() => partitions.delete(event.jobId))
+  }
+  const b = await boundaries
+  if (b.length === 0) {
+    partitions.delete(event.jobId)
+    throw new EventValidationError(
+      'worker',
+      `the worker got an event for job ${event.jobId}, which has no manifest at ${store.describe(manifestKey(event.jobId))}: a foreign or deleted job; nothing was run`,
+    )
+  }
+  const start = b[event.moleculeId]
+  const end = b[event.moleculeId + 1]
+  if (start !== event.start || end !== event.end) {
+    throw new EventValidationError(
+      'worker',
+      `the worker got molecule ${event.moleculeId} of job ${event.jobId} as atoms [${event.start}, ${event.end}), but the job's manifest has ${start === undefined || end === undefined ? `no molecule ${event.moleculeId} (it has ${b.length - 1})` : `it as [${start}, ${end})`}; nothing was run`,
+    )
+  }
 }
 
 /** What one worker invocation did. */
@@ -54,6 +97,7 @@ export async function runWorker(event: WorkerEvent, deps: WorkerDeps): Promise<W
   const { store } = deps
   const { jobId, moleculeId, attempt } = event
   const base = { jobId, moleculeId, attempt }
+  await checkEvent(event, store, deps.partitions ?? defaultPartitions)
   if (await store.exists(partialKey(jobId, moleculeId))) {
     return { ...base, status: 'skipped', loadMs: 0 }
   }

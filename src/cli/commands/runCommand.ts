@@ -72,7 +72,11 @@ export async function printOutcome(
 ): Promise<number> {
   const outcome = handle.outcome
   if (!outcome) throw new FanoutError('internal: a run returned a handle without its outcome')
-  const out = flags.out ? await handle.write(flags.out) : undefined
+  // a job that failed writes no --out file: no half result; its rows stay in its partials
+  const out = flags.out && outcome.resultLocation ? await handle.write(flags.out) : undefined
+  if (flags.out && !out) {
+    process.stderr.write(`fanout: --out ${flags.out} not written: the job failed\n`)
+  }
   const extra = {
     workers: handle.timing?.workers ?? 1,
     planMs: handle.timing?.planMs,

@@ -77,7 +77,11 @@ describe.concurrent('fanout run with failing atoms', () => {
           expect(stack).toMatch(new RegExp(`^UnluckyError: atom ${failed[k]} is unlucky\\n\\s+at `))
         })
 
-        const table = await readTable(join(dir, 'result.parquet'))
+        // a failed job leaves no result file; `fanout result --out` writes the rows that succeeded
+        expect(existsSync(join(dir, 'result.parquet'))).toBe(false)
+        const kept = join(cwd, `${jobId}-kept.parquet`)
+        expect((await runCli(['result', jobId, '--out', kept], { cwd })).code).toBe(0)
+        const table = await readTable(kept)
         expect(columnOf(table, 'atom')).toEqual(ok)
         expect(columnOf(table, 'square')).toEqual(ok.map((i) => i * i))
         expect(readManifest(cwd, jobId).status).toBe('failed')
@@ -114,7 +118,10 @@ describe.concurrent('fanout run with failing atoms', () => {
         )
       }
       expect(result.stdout).toContain('RowShapeError: atom 1, field "detail"')
-      const table = await readTable(join(dir, 'result.parquet'))
+      expect(existsSync(join(dir, 'result.parquet'))).toBe(false)
+      const kept = join(cwd, 'nested-kept.parquet')
+      expect((await runCli(['result', 'nested', '--out', kept], { cwd })).code).toBe(0)
+      const table = await readTable(kept)
       expect(table.columns.map((c) => c.name)).toEqual(['atom', 'x'])
       expect(columnOf(table, 'atom')).toEqual([0, 2, 4])
       expect(columnOf(table, 'x')).toEqual([0, 2, 4])

@@ -23,6 +23,7 @@ import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/ind
 import { readFunctionLogs } from '../../../src/emulator/logs.js'
 import { bundleJob, type JobBundle } from '../../../src/runtime/bundle.js'
 import { BundleCache } from '../../../src/runtime/bundleCache.js'
+import { readPartial } from '../../../src/runtime/partials.js'
 import { runMolecule } from '../../../src/runtime/runMolecule.js'
 import {
   bundleKeyOf,
@@ -147,6 +148,18 @@ async function resultRows(jobId: string) {
   const bytes = await store.get(resultKey(jobId))
   if (!bytes) throw new Error(`no result for ${jobId}`)
   return tableToRows((await decodeTable(bytes)).table)
+}
+
+/** The rows a failed job kept: its partials, in molecule order (a failed job has no result file). */
+async function keptRows(jobId: string) {
+  expect(await store.exists(resultKey(jobId))).toBe(false)
+  const manifest = await loadManifest(store, jobId)
+  const rows: ReturnType<typeof tableToRows> = []
+  for (const m of manifest.molecules) {
+    const partial = await readPartial(store, jobId, m.id)
+    if (partial) rows.push(...tableToRows(partial.table))
+  }
+  return rows
 }
 
 /** Tally until the job stops, polling with a deadline. */
@@ -311,9 +324,18 @@ describe('the cloud path on the emulator, workers in-process', () => {
   })
 
   it('refuses a bundle whose bytes do not hash to the sha256 its key names', async () => {
-    // Prepare: a bundle stored under another hash's key
+    // Prepare: a job, and its molecule 0 sent with a bundle stored under another hash's key
     const fake = '0'.repeat(64)
     await store.put(bundleKeyOf(fake), bundle.code)
+    const planned = planEvent({ atoms: 3 }, 1)
+    await planCloud(
+      { ...planned, jobId: 'cloud-it-tampered' },
+      {
+        store,
+        loadBundle: bundles.loader,
+        invokeWorker: async () => {},
+      },
+    )
     const event: WorkerEvent = {
       jobId: 'cloud-it-tampered',
       bundleKey: bundleKeyOf(fake),
@@ -382,7 +404,7 @@ describe('the cloud path on the emulator, workers as Lambda functions', () => {
     )
     expect(tallies.at(-1)).toMatchObject({ status: 'done', moleculesDone: 40 })
     expect(reduced).toMatchObject({ status: 'failed', atoms: 400, atomsFailed: 5, rows: 395 })
-    expect(await resultRows(ref.jobId)).toEqual(await localRows(params))
+    expect(await keptRows(ref.jobId)).toEqual(await localRows(params))
     const manifest = await loadManifest(store, ref.jobId)
     const billed = manifest.molecules.map((m) => m.attempts.at(-1)?.billedMs ?? 0)
     expect(billed.every((ms) => ms >= 1)).toBe(true)

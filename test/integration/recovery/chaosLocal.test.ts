@@ -4,6 +4,7 @@
  * row for row; with no retries it fails listing the missing atoms, and
  * `fanout resume` completes it.
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -117,8 +118,11 @@ describe('chaos with a retry budget too small', () => {
     const errors = await readTable(join(jobDir(cwd, 'tight'), 'errors.parquet'))
     expect(columnOf(errors, 'atom')).toEqual(lostAtoms)
     expect(columnOf(errors, 'name')).toEqual(lostAtoms.map(() => 'MoleculeFailedError'))
-    const kept = await readTable(join(jobDir(cwd, 'tight'), 'result.parquet'))
-    expect(kept.numRows).toBe(ATOMS - lostAtoms.length)
+    // a failed job leaves no result file: what succeeded stays in its partials
+    expect(existsSync(join(jobDir(cwd, 'tight'), 'result.parquet'))).toBe(false)
+    const kept = join(cwd, 'tight-kept.parquet')
+    expect((await runCli(['result', 'tight', '--out', kept], { cwd })).code).toBe(0)
+    expect((await readTable(kept)).numRows).toBe(ATOMS - lostAtoms.length)
 
     // Act: resume without faults
     const resumed = await runCli(['resume', 'tight', '--no-progress', '--json'], {
