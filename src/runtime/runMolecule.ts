@@ -160,7 +160,7 @@ export async function runMolecule(
     atomsRun++
     try {
       let out = run(source.at(i), { index: i, moleculeId, attempt, params, state })
-      if (out !== null && typeof (out as Promise<unknown>).then === 'function') {
+      if (out != null && typeof (out as Promise<unknown>).then === 'function') {
         out = await (signal ? raceAbort(out as Promise<Row | Row[]>, signal) : out)
       }
       if (out === undefined || out === null) {

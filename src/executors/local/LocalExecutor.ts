@@ -12,7 +12,7 @@ import { saveManifest } from '../../store/manifests.js'
 import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../Executor.js'
 import { executeMolecule, hangUntil, InjectedFault } from './executeMolecule.js'
 import { type AttemptReply, type Launcher, runMoleculeLoop } from './moleculeLoop.js'
-import type { ThreadTask, WarmTask } from './threadWorker.js'
+import type { PingTask, ThreadTask, WarmTask } from './threadWorker.js'
 
 /** Options of the {@link LocalExecutor}. */
 export interface LocalExecutorOptions {
@@ -31,7 +31,7 @@ const HEARTBEAT_MS = 5000
 /** A molecule execution running longer is a hang, unless the job says otherwise: Lambda's 15 min. */
 export const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000
 
-type Pool = Piscina<ThreadTask | WarmTask, AttemptReply | null>
+type Pool = Piscina<ThreadTask | WarmTask | PingTask, AttemptReply | null>
 
 /** The job code called `process.exit` while running in-process: reported as its error. */
 export class JobExitError extends FanoutError {}
@@ -47,6 +47,8 @@ export class LocalExecutor implements Executor {
   readonly target = 'local' as const
 
   private pool: Promise<Pool> | undefined
+  /** Settles once every thread has loaded fanout's runtime (a ping task answered by each). */
+  private loaded: Promise<unknown> | undefined
 
   constructor(private readonly options: LocalExecutorOptions) {
     if (!Number.isInteger(options.workers) || options.workers < 1) {
@@ -64,13 +66,17 @@ export class LocalExecutor implements Executor {
     const workers = this.options.workers
     this.pool = import('piscina').then(
       ({ Piscina }) =>
-        new Piscina<ThreadTask | WarmTask, AttemptReply | null>({
+        new Piscina<ThreadTask | WarmTask | PingTask, AttemptReply | null>({
           filename: distEntry('threadWorker'),
           minThreads: workers,
           maxThreads: workers,
           concurrentTasksPerWorker: 1,
           idleTimeout: 60_000,
         }),
+    )
+    const pool = this.pool
+    this.loaded = pool.then((p) =>
+      Promise.allSettled(Array.from({ length: workers }, () => p.run({ ping: true }))),
     )
   }
 
@@ -87,11 +93,21 @@ export class LocalExecutor implements Executor {
     }
   }
 
-  /** Stop the worker threads, if any. Idempotent. */
+  /**
+   * Stop the worker threads, if any. Idempotent. Threads still loading their
+   * modules are given up to 10 s to finish first: terminating a thread in the
+   * middle of an ES module graph's evaluation aborts the whole process on
+   * Node 20 (`v8::Module::IsGraphAsync`), seen when a job failed while the
+   * threads were still starting.
+   */
   async close(): Promise<void> {
     const pool = this.pool
+    const loaded = this.loaded
     this.pool = undefined
-    if (pool) await (await pool).destroy()
+    this.loaded = undefined
+    if (!pool) return
+    if (loaded) await Promise.race([loaded, new Promise((r) => setTimeout(r, 10_000).unref())])
+    await (await pool).destroy()
   }
 
   async run(plan: ExecutePlan, options: ExecuteOptions = {}): Promise<RunOutcome> {

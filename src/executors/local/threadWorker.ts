@@ -40,10 +40,16 @@ function jobOf(bundlePath: string, jobFile: string): Promise<Job> {
   return job
 }
 
+/** Answered once the thread has loaded this module: the executor waits for it before stopping threads. */
+export interface PingTask {
+  ping: true
+}
+
 export default async function runTask(
-  task: ThreadTask | WarmTask,
+  task: ThreadTask | WarmTask | PingTask,
   // piscina passes the task's abort signal as a second argument only to async tasks that ask
 ): Promise<AttemptReply | null> {
+  if ('ping' in task) return null
   if ('warm' in task) {
     // errors surface again, with their molecule, when a molecule needs the job
     await prepare(await jobOf(task.bundlePath, task.jobFile), task.params).promise
