@@ -12,6 +12,7 @@ import { planCommand } from './commands/planCommand.js'
 import { resultCommand } from './commands/resultCommand.js'
 import { runCommand } from './commands/runCommand.js'
 import { type JobFlags, statusCommand } from './commands/statusCommand.js'
+import { addCostFlags, splitCostFlags } from './costFlags.js'
 import { EXIT } from './exitCodes.js'
 import { parseRunFlags } from './flags.js'
 
@@ -62,19 +63,28 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
     .version(fanoutVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  addRunFlags(
-    program
-      .command('run')
-      .description('run a job and combine its results')
-      .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
-      .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)'),
+  addCostFlags(
+    addRunFlags(
+      program
+        .command('run')
+        .description('run a job and combine its results')
+        .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
+        .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)'),
+    ),
+    'run',
   ).action(async (job: string, raw: Record<string, unknown>) => {
-    code = await runCommand(job, parseRunFlags(raw), signal)
+    const { rest, cost } = splitCostFlags(raw)
+    code = await runCommand(job, parseRunFlags(rest), signal, cost)
   })
-  addRunFlags(
-    program.command('plan').description('dry run: count atoms and show the molecules'),
+  addCostFlags(
+    addRunFlags(
+      program
+        .command('plan')
+        .description('dry run: count atoms, show the molecules and (cloud) estimate the cost'),
+    ),
+    'plan',
   ).action(async (job: string, raw: Record<string, unknown>) => {
-    code = await planCommand(job, parseRunFlags(raw))
+    code = await planCommand(job, raw)
   })
   program
     .command('deploy')

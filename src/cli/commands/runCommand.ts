@@ -1,9 +1,11 @@
 import { FanoutError } from '../../core/errors.js'
 import { run } from '../../runner/runJob.js'
 import { formatFromPath } from '../../store/textFormats.js'
+import { type CostFlags, estimateOptionsOf, wantsEstimate } from '../costFlags.js'
 import { EXIT } from '../exitCodes.js'
 import { type RunFlags, runnerOptionsOf } from '../flags.js'
 import { createProgressReporter } from '../progress.js'
+import { estimateLine, runCost } from '../runCost.js'
 import { formatSummary, summaryJson } from '../summary.js'
 
 /**
@@ -16,6 +18,7 @@ export async function runCommand(
   jobFile: string,
   flags: RunFlags,
   signal?: AbortSignal,
+  cost: CostFlags = {},
 ): Promise<number> {
   // check the --out extension before any work is done
   if (flags.out) formatFromPath(flags.out)
@@ -26,6 +29,8 @@ export async function runCommand(
       ...runnerOptionsOf(flags),
       ...(reporter ? { onProgress: reporter.onProgress } : {}),
       ...(signal ? { signal } : {}),
+      estimate: wantsEstimate(cost, flags.target) ? estimateOptionsOf(cost) : false,
+      onEstimate: (e) => process.stderr.write(estimateLine(e)),
     })
   } finally {
     reporter?.stop()
@@ -33,10 +38,12 @@ export async function runCommand(
   const outcome = handle.outcome
   if (!outcome) throw new FanoutError('internal: run() returned a handle without its outcome')
   const out = flags.out ? await handle.write(flags.out) : undefined
+  const costs = await runCost(handle, flags, cost)
   const extra = {
     workers: handle.timing?.workers ?? 1,
     planMs: handle.timing?.planMs,
     ...(out ? { out } : {}),
+    cost: costs,
   }
   process.stdout.write(
     `${flags.json ? summaryJson(outcome, extra) : formatSummary(outcome, extra)}\n`,
