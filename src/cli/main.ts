@@ -9,6 +9,7 @@ import { initCommand } from './commands/initCommand.js'
 import { jobsCommand } from './commands/jobsCommand.js'
 import { logsCommand } from './commands/logsCommand.js'
 import { planCommand } from './commands/planCommand.js'
+import { reportCommand } from './commands/reportCommand.js'
 import { resultCommand } from './commands/resultCommand.js'
 import { runCommand } from './commands/runCommand.js'
 import { type JobFlags, statusCommand } from './commands/statusCommand.js'
@@ -159,6 +160,29 @@ export function buildProgram(signal?: AbortSignal): { program: Command; exitCode
     .option('--limit <n>', 'only the last n lines', (v) => Number.parseInt(v, 10))
     .action(async (jobId: string, raw: JobFlags & { function?: string; limit?: number }) => {
       code = await logsCommand(jobId, raw)
+    })
+  addJobFlags(
+    program
+      .command('report')
+      .description(
+        "write a job's run report: one HTML file (timeline, durations, atoms/s, cost vs prediction, errors)",
+      )
+      .argument('<jobId>'),
+    'job',
+  )
+    .option('-o, --out <file>', 'the HTML file (default <root>/jobs/<jobId>/report.html)')
+    .option('--open', 'open the report in the default browser')
+    .option('--memory <mb>', "price at this Lambda memory, MB (default: the estimate's, else 1769)")
+    .addOption(
+      new Option('--architecture <arch>', 'price at this architecture').choices([
+        'arm64',
+        'x86_64',
+      ]),
+    )
+    .option('--prices <file>', 'a prices JSON file')
+    .option('--region <region>', 'the AWS region to price')
+    .action(async (jobId: string, raw: Record<string, unknown>) => {
+      code = await reportCommand(jobId, raw)
     })
   program
     .command('init')

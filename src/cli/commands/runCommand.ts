@@ -5,6 +5,7 @@ import { type CostFlags, estimateOptionsOf, wantsEstimate } from '../costFlags.j
 import { EXIT } from '../exitCodes.js'
 import { type RunFlags, runnerOptionsOf } from '../flags.js'
 import { createProgressReporter } from '../progress.js'
+import { writeRunReport } from '../reportFile.js'
 import { estimateLine, runCost } from '../runCost.js'
 import { formatSummary, summaryJson } from '../summary.js'
 
@@ -39,11 +40,19 @@ export async function runCommand(
   if (!outcome) throw new FanoutError('internal: run() returned a handle without its outcome')
   const out = flags.out ? await handle.write(flags.out) : undefined
   const costs = await runCost(handle, flags, cost)
+  const report = cost.report
+    ? await writeRunReport(handle, {
+        ...(cost.report === true ? {} : { out: cost.report }),
+        root: flags.root,
+        cost: costs,
+      })
+    : undefined
   const extra = {
     workers: handle.timing?.workers ?? 1,
     planMs: handle.timing?.planMs,
     ...(out ? { out } : {}),
     cost: costs,
+    ...(report ? { report } : {}),
   }
   process.stdout.write(
     `${flags.json ? summaryJson(outcome, extra) : formatSummary(outcome, extra)}\n`,
