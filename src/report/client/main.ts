@@ -30,8 +30,9 @@ function render(data: ReportData): void {
   section('title').textContent = `fanout run report: ${j.id}`
   section('summary').textContent =
     `${j.name} (${j.file}) on ${j.target}: ${j.status}. ${j.atoms} atoms in ${j.molecules} molecules (${j.scheme}), ${data.attempts.length} attempts in ${data.lanes} worker slots${data.wallMs !== null ? `, wall ${duration(data.wallMs)}` : ''}. ${j.error ? `Job error: ${j.error}. ` : ''}Generated ${data.generatedAt} by fanout ${data.fanoutVersion}.`
-  mount('timeline', timeline(data, width))
-  mount('durations', durations(data, width))
+  const none = () => el('p', 'No molecule ran.')
+  mount('timeline', data.attempts.length ? timeline(data, width) : none())
+  mount('durations', data.attempts.length ? durations(data, width) : none())
   mount(
     'throughput',
     data.throughput.length ? throughput(data, width) : el('p', 'No molecule finished.'),

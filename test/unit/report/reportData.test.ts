@@ -64,6 +64,18 @@ describe('buildReportData', () => {
   })
 })
 
+describe('buildReportData of a job that never ran', () => {
+  it("has no attempts, no lanes and no throughput, and counts from the job's creation", () => {
+    // Prepare
+    const m = testManifest({ target: 'local', numAtoms: 5, boundaries: [0, 5], workers: 1 })
+    // Act
+    const d = buildReportData({ manifest: m, errors: [], cost: null, fanoutVersion: '0.1.0' })
+    // Assess
+    expect(d).toMatchObject({ attempts: [], lanes: 0, throughput: [], errorCount: 0, wallMs: null })
+    expect(d.t0).toBe(Date.parse(m.createdAt))
+  })
+})
+
 describe('assignLanes', () => {
   it('puts each interval in the lowest lane free by its start', () => {
     expect(
