@@ -74,8 +74,9 @@ export interface MeasuredCost {
  * The measured cost of a run from its manifest. Cloud runs count each
  * attempt's reported `billedMs` (bundle load, setup and atoms, by the
  * worker's clock) plus what that figure leaves out and Lambda bills too (the
- * partial's write, the handler's framework: `workerUnreportedMs`, measured
- * on the emulator). Local runs count each attempt's billed figure (setup +
+ * partial's encoding and write, the handler's framework:
+ * `workerUnreportedMs` plus `workerUnreportedMsPerRow` per row, measured on
+ * the emulator). Local runs count each attempt's billed figure (setup +
  * atoms on this machine; its wall time when it reported none) slowed down
  * to Lambda's CPU share at `memoryMb`, plus the measured per-invocation
  * overhead of a worker (`workerFixedMs`). Cold starts are not counted: no
@@ -123,7 +124,9 @@ export function measuredCost(manifest: Manifest, options: MeasuredCostOptions = 
       else {
         // what the attempt's own figure leaves out: locally every per-invocation overhead,
         // in the cloud the partial's write and the handler's framework
-        const unreported = local ? o.workerFixedMs.mid : o.workerUnreportedMs.mid
+        const unreported = local
+          ? o.workerFixedMs.mid
+          : o.workerUnreportedMs.mid + o.workerUnreportedMsPerRow * (a.rows ?? 0)
         reported += Math.ceil(ran * slowdown)
         billedMs += Math.ceil(ran * slowdown + unreported)
       }

@@ -46,6 +46,8 @@ export interface PlatformOverheads {
    * of a cloud run adds it to each attempt that reported.
    */
   workerUnreportedMs: Spread
+  /** ...and per row of its partial (encoding the rows, sending the bytes), ms per row. */
+  workerUnreportedMsPerRow: number
   /** Once per container and bundle: GET of the bundle, sha256 check, write to /tmp (the import is timed at plan time). */
   bundleFetchMs: Spread
   /** A worker's memory with a trivial job loaded ("Max Memory Used"), MB. */
@@ -69,26 +71,30 @@ export const ORCHESTRATION_MEMORY_MB = { plan: 1024, tally: 512, reduce: 3008 } 
 
 /**
  * The default overheads, measured on fanout's emulator by
- * `npm run bench:cost:calibrate` on 2026-12-02 (2 rounds, 720 worker
- * invocations of which 4 cold, 12 tallies, 8 jobs of 8 to 256 molecules; a
- * shared 2-core AMD EPYC machine, 2 processes per function). Rounded to
- * 0.1 ms.
+ * `npm run bench:cost:calibrate` on 2026-12-02: 2 rounds, 720 worker
+ * invocations with one-row partials (4 of them cold) and 16 with 12,500-row
+ * partials, 14 tallies, 8 jobs of 8 to 256 molecules, on a shared 2-core AMD
+ * EPYC machine (2 processes per function) whose 1-minute load average was
+ * 7.9 (other engineers' work): cold starts and S3 calls took longer than on
+ * an idle machine (an earlier calibration at a lower load measured cold
+ * starts of 292–332 ms against 428–478 ms here).
  */
 export const DEFAULT_OVERHEADS: PlatformOverheads = {
   measured: {
     date: '2026-12-02',
-    machine: "2 cores (AMD EPYC), fanout's emulator, 2 processes per function",
-    how: 'npm run bench:cost:calibrate: 2 rounds of trivial jobs of 8, 32, 64, 256 one-atom molecules',
+    machine: "2 cores (AMD EPYC, load average 7.9), fanout's emulator, 2 processes per function",
+    how: 'npm run bench:cost:calibrate: 2 rounds of trivial jobs of 8, 32, 64, 256 one-atom molecules and of 8 molecules of 12,500 rows',
   },
-  workerInitMs: { low: 291.7, mid: 310.8, high: 332 },
-  workerFixedMs: { low: 24.1, mid: 42.4, high: 115.9 },
-  workerUnreportedMs: { low: 12.7, mid: 23.8, high: 68.9 },
-  bundleFetchMs: { low: 6.5, mid: 74.3, high: 193.3 },
-  workerBaselineMb: 101,
-  planMs: { low: 0, mid: 213.3, high: 659 },
-  planMsPerMolecule: { low: 3.423, mid: 3.423, high: 3.423 },
-  tallyMs: { low: 227.3, mid: 627, high: 1324.7 },
-  reduceMs: { low: 16.8, mid: 230.1, high: 421.4 },
-  reduceMsPerPartial: { low: 5.808, mid: 5.808, high: 5.808 },
-  clientMs: { low: 555.3, mid: 925.4, high: 1348.7 },
+  workerInitMs: { low: 427.8, mid: 465.8, high: 478.2 },
+  workerFixedMs: { low: 25.3, mid: 41.2, high: 120.7 },
+  workerUnreportedMs: { low: 13.1, mid: 23, high: 66.1 },
+  workerUnreportedMsPerRow: 0.003724,
+  bundleFetchMs: { low: 0, mid: 43.3, high: 301.3 },
+  workerBaselineMb: 104,
+  planMs: { low: 0, mid: 306.6, high: 729.1 },
+  planMsPerMolecule: { low: 3.156, mid: 3.156, high: 3.156 },
+  tallyMs: { low: 152, mid: 415, high: 1078.9 },
+  reduceMs: { low: 76.6, mid: 228.4, high: 463.2 },
+  reduceMsPerPartial: { low: 5.164, mid: 5.164, high: 5.164 },
+  clientMs: { low: 489.5, mid: 690.4, high: 900 },
 }

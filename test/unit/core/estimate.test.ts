@@ -12,6 +12,7 @@ const overheads: PlatformOverheads = {
   workerInitMs: flat(200),
   workerFixedMs: flat(30),
   workerUnreportedMs: flat(20),
+  workerUnreportedMsPerRow: 0,
   bundleFetchMs: flat(50),
   workerBaselineMb: 90,
   planMs: flat(100),

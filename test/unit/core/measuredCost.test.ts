@@ -10,6 +10,7 @@ const overheads: PlatformOverheads = {
   workerInitMs: flat(200),
   workerFixedMs: flat(30),
   workerUnreportedMs: flat(20),
+  workerUnreportedMsPerRow: 0.1,
   bundleFetchMs: flat(50),
   workerBaselineMb: 90,
   planMs: flat(100),
@@ -71,13 +72,13 @@ describe('measuredCost', () => {
     // Act
     const c = measuredCost(cloudJob(), { memoryMb: 2048, overheads, wallMs: 10_000 })
     // Assess: 5 attempts; reported 1000 + 2000 + 1500 (the crash and the cancelled copy reported
-    // none), each + 20 ms the report leaves out (the partial's write)
+    // none), each + 20 ms + 0.1 ms × its 10 rows that the report leaves out (the partial's write)
     expect(c.basis).toBe('lambda')
     expect(c.workers).toEqual({
       invocations: 5,
-      billedMs: 4560,
+      billedMs: 4563,
       reportedMs: 4500,
-      gbSeconds: 2 * 4.56,
+      gbSeconds: 2 * 4.563,
       unbilled: 2,
       retries: 1,
       speculative: 1,
@@ -90,7 +91,7 @@ describe('measuredCost', () => {
     expect(c.requests.transitions).toBe(3 * 3 + 3)
     // orchestration: plan 100 + 3 × 1, tallies 3 × 40, reduce 200 + 3 × 2
     expect(c.orchestration.billedMs).toBe(103 + 120 + 206)
-    expect(c.cost.gbSeconds).toBeCloseTo(9.12 + 0.103 + 0.5 * 0.12 + (3008 / 1024) * 0.206, 12)
+    expect(c.cost.gbSeconds).toBeCloseTo(9.126 + 0.103 + 0.5 * 0.12 + (3008 / 1024) * 0.206, 12)
     expect(c.cost.lambdaRequestsUsd).toBeCloseTo(10 * 0.2e-6, 15)
   })
 
