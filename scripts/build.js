@@ -4,6 +4,7 @@
 //   the CDK CLI runs with plain node (no TypeScript loader needed);
 // - dist/functions/<name>/index.mjs: the four Lambda handlers, each bundled with
 //   its dependencies (middy, Powertools, ...), the code the stack deploys;
+// - dist/report/client.js: the run report's browser code (Observable Plot included);
 // - dist/types/: type declarations of `fanout` and `fanout/runner` (tsc, about 3 s).
 import { spawn } from 'node:child_process'
 import { existsSync, renameSync, rmSync } from 'node:fs'
@@ -87,6 +88,25 @@ function buildFunctions(outdir) {
   })
 }
 
+/**
+ * The run report's browser code: `dist/report/client.js`, one minified IIFE
+ * (Observable Plot included) that `fanout report` inlines into each report.
+ */
+function buildReportClient(outdir) {
+  return build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'src', 'report', 'client', 'main.ts')],
+    outfile: join(outdir, 'report', 'client.js'),
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  })
+}
+
 /** `tsc -p tsconfig.build.json`: declarations only, into `<outdir>/types`. */
 function buildTypes(outdir) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
@@ -107,7 +127,12 @@ function buildTypes(outdir) {
 const tmp = `dist.tmp-${process.pid}`
 rmSync(join(root, tmp), { recursive: true, force: true })
 try {
-  await Promise.all([buildModules(tmp), buildFunctions(tmp), buildTypes(join(root, tmp))])
+  await Promise.all([
+    buildModules(tmp),
+    buildFunctions(tmp),
+    buildReportClient(tmp),
+    buildTypes(join(root, tmp)),
+  ])
 } catch (error) {
   rmSync(join(root, tmp), { recursive: true, force: true })
   console.error(error instanceof Error ? error.message : error)

@@ -9,10 +9,12 @@ import { initCommand } from './commands/initCommand.js'
 import { jobsCommand } from './commands/jobsCommand.js'
 import { logsCommand } from './commands/logsCommand.js'
 import { planCommand } from './commands/planCommand.js'
+import { reportCommand } from './commands/reportCommand.js'
 import { resultCommand } from './commands/resultCommand.js'
 import { resumeCommand } from './commands/resumeCommand.js'
 import { runCommand } from './commands/runCommand.js'
 import { type JobFlags, statusCommand } from './commands/statusCommand.js'
+import { addCostFlags, splitCostFlags } from './costFlags.js'
 import { EXIT } from './exitCodes.js'
 import { parseRunFlags } from './flags.js'
 import { Interrupts } from './interrupt.js'
@@ -86,16 +88,20 @@ export function buildProgram(interrupts?: Interrupts): {
     .version(fanoutVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-  addRecoveryFlags(
-    addRunFlags(
-      program
-        .command('run')
-        .description('run a job and combine its results')
-        .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
-        .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)'),
+  addCostFlags(
+    addRecoveryFlags(
+      addRunFlags(
+        program
+          .command('run')
+          .description('run a job and combine its results')
+          .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
+          .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)'),
+      ),
     ),
+    'run',
   ).action(async (job: string, raw: Record<string, unknown>) => {
-    code = await runCommand(job, parseRunFlags(raw), interrupts)
+    const { rest, cost } = splitCostFlags(raw)
+    code = await runCommand(job, parseRunFlags(rest), interrupts, cost)
   })
   addRecoveryFlags(
     addJobFlags(
@@ -118,10 +124,15 @@ export function buildProgram(interrupts?: Interrupts): {
       const flags = parseRunFlags({ ...rest, param: [] })
       code = await resumeCommand(jobId, { ...flags, force: force === true }, interrupts)
     })
-  addRunFlags(
-    program.command('plan').description('dry run: count atoms and show the molecules'),
+  addCostFlags(
+    addRunFlags(
+      program
+        .command('plan')
+        .description('dry run: count atoms, show the molecules and (cloud) estimate the cost'),
+    ),
+    'plan',
   ).action(async (job: string, raw: Record<string, unknown>) => {
-    code = await planCommand(job, parseRunFlags(raw))
+    code = await planCommand(job, raw)
   })
   program
     .command('deploy')
@@ -196,6 +207,29 @@ export function buildProgram(interrupts?: Interrupts): {
     .option('--limit <n>', 'only the last n lines', (v) => Number.parseInt(v, 10))
     .action(async (jobId: string, raw: JobFlags & { function?: string; limit?: number }) => {
       code = await logsCommand(jobId, raw)
+    })
+  addJobFlags(
+    program
+      .command('report')
+      .description(
+        "write a job's run report: one HTML file (timeline, durations, atoms/s, cost vs prediction, errors)",
+      )
+      .argument('<jobId>'),
+    'job',
+  )
+    .option('-o, --out <file>', 'the HTML file (default <root>/jobs/<jobId>/report.html)')
+    .option('--open', 'open the report in the default browser')
+    .option('--memory <mb>', "price at this Lambda memory, MB (default: the estimate's, else 1769)")
+    .addOption(
+      new Option('--architecture <arch>', 'price at this architecture').choices([
+        'arm64',
+        'x86_64',
+      ]),
+    )
+    .option('--prices <file>', 'a prices JSON file')
+    .option('--region <region>', 'the AWS region to price')
+    .action(async (jobId: string, raw: Record<string, unknown>) => {
+      code = await reportCommand(jobId, raw)
     })
   program
     .command('init')

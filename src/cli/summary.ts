@@ -1,6 +1,8 @@
 import { inspect } from 'node:util'
 import type { ColumnTable } from '../core/table.js'
 import type { RunOutcome } from '../executors/Executor.js'
+import type { CostReport } from '../runner/jobCost.js'
+import { formatCost } from './costText.js'
 
 /** Atom errors of one cause: the same error name and message, indices aside. */
 export interface ErrorGroup {
@@ -50,7 +52,7 @@ function where(target: string, workers: number): string {
 /** The human summary printed after a run. */
 export function formatSummary(
   outcome: RunOutcome,
-  extra: { workers: number; out?: string },
+  extra: { workers: number; out?: string; cost?: CostReport; report?: string },
 ): string {
   const s = outcome.stats
   const m = outcome.manifest
@@ -81,6 +83,8 @@ export function formatSummary(
       `  recovery  ${r.attempts} executions for ${s.molecules} molecules: ${r.failedAttempts} failed and retried, ${r.copies} backup ${r.copies === 1 ? 'copy' : 'copies'} of stragglers (${r.copiesWon} stored the partial first)`,
     )
   }
+  if (extra.cost) lines.push(...formatCost(extra.cost))
+  if (extra.report) lines.push(`  report    ${extra.report}`)
   if (outcome.summary !== undefined) {
     lines.push(
       `  reduce    ${inspect(outcome.summary, { depth: 4, breakLength: 100, compact: 3 }).split('\n').join('\n            ')}`,
@@ -92,7 +96,7 @@ export function formatSummary(
 /** The machine-readable summary (`--json`). */
 export function summaryJson(
   outcome: RunOutcome,
-  extra: { workers: number; out?: string; planMs?: number },
+  extra: { workers: number; out?: string; planMs?: number; cost?: CostReport; report?: string },
 ): string {
   const { perMolecule: _omit, ...stats } = outcome.stats
   return JSON.stringify(
@@ -106,6 +110,14 @@ export function summaryJson(
       errors: outcome.errorsLocation ?? null,
       out: extra.out ?? null,
       summary: outcome.summary ?? null,
+      ...(extra.cost
+        ? {
+            cost: extra.cost.measured,
+            estimate: extra.cost.estimate ?? null,
+            predictionError: extra.cost.error ?? null,
+          }
+        : {}),
+      ...(extra.report ? { report: extra.report } : {}),
     },
     (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
   )

@@ -125,3 +125,13 @@ export function describeValue(value: unknown): string {
   }
   return `${String(value)} (${typeof value})`
 }
+
+/** A prices file (`--prices file.json`) that is not JSON, has an unknown key, or leaves a price out. */
+export class PriceFileError extends UsageError {
+  /** The file, as the user named it. */
+  readonly file: string
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.file = file
+  }
+}

@@ -78,6 +78,11 @@ export class JobHandle<R extends Row = Row> {
     }
   }
 
+  /** The store that holds the job's files (manifest, partials, result, estimate). */
+  get store(): ResultStore {
+    return this.#store
+  }
+
   /** The job's state when this handle last read it (see {@link refresh}). */
   get status(): JobStatus {
     return this.#manifest.status

@@ -9,9 +9,13 @@ export {
   RunInterruptedError,
   UsageError,
 } from '../core/errors.js'
+export type { Estimate, Range } from '../core/estimate.js'
 export type { JobStatus, Manifest } from '../core/manifest.js'
+export type { PriceTable } from '../core/prices.js'
+export type { Suggestion } from '../core/suggest.js'
 export type { ProgressEvent } from '../executors/Executor.js'
 export type { RunStats } from '../runtime/reduce.js'
+export type { EstimateOptions, JobEstimate } from './estimateJob.js'
 export type { AtomErrorRecord, ResultRow } from './JobHandle.js'
 export { JobHandle } from './JobHandle.js'
 export type { JobInfo } from './jobs.js'
@@ -25,6 +29,6 @@ export type {
   TargetOptions,
 } from './options.js'
 export { TARGETS } from './options.js'
-export type { PlanInfo } from './planJob.js'
+export type { PlanCallOptions, PlanInfo } from './planJob.js'
 export { resume } from './resumeJob.js'
 export { plan, run } from './runJob.js'

@@ -7,6 +7,9 @@ import type { PartitionScheme } from '../core/types.js'
 import { type CostSource, cutMolecules } from '../runtime/atomCosts.js'
 import { bundleJob, type JobBundle } from '../runtime/bundle.js'
 import { loadJobBundle } from '../runtime/loadJob.js'
+import type { EstimateOptions, JobEstimate } from './estimateJob.js'
+import type { JobHandle } from './JobHandle.js'
+import type { PlanOptions, RunOptions } from './options.js'
 
 /** What `fanout run` and `fanout plan` ask for. */
 export interface PlanRequest {
@@ -127,7 +130,35 @@ export interface PlanInfo {
   boundaries: number[]
   costSource?: CostSource
   bundle: { bytes: number; sha256: string }
+  /** What the job is predicted to cost on Lambda: on cloud targets, or when `estimate` was asked for. */
+  estimate?: JobEstimate
 }
+
+/**
+ * Options of `plan()`: {@link PlanOptions}, and whether and how to estimate
+ * the cost on Lambda — by default on the cloud targets, never locally;
+ * `estimate: true` (or options) estimates also for `target: 'local'`,
+ * `estimate: false` never.
+ */
+export interface PlanCallOptions extends PlanOptions {
+  estimate?: boolean | EstimateOptions
+}
+
+/**
+ * Options of `run()`: {@link RunOptions}, and the cost estimate made before
+ * the run starts (stored as `jobs/<jobId>/estimate.json`, so the summary and
+ * the report show the prediction beside the measured cost) — by default on
+ * the cloud targets, never locally; `estimate: true` (or options) also
+ * locally, `estimate: false` never.
+ */
+export interface RunCallOptions extends RunOptions {
+  estimate?: boolean | EstimateOptions
+  /** Called with the estimate before any molecule runs. */
+  onEstimate?: (estimate: JobEstimate) => void
+}
+
+/** The handle type `run()` resolves to (re-exported for callers of {@link RunCallOptions}). */
+export type RunHandle = JobHandle
 
 function sizeStats(boundaries: readonly number[]): PlanInfo['sizes'] {
   const sizes: number[] = []

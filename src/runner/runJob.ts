@@ -6,15 +6,26 @@ import { jobPrefix, validateJobId } from '../store/layout.js'
 import { claimManifest } from '../store/manifests.js'
 import type { ResultStore } from '../store/ResultStore.js'
 import { type Backend, openBackend } from './backends.js'
-import { JobHandle } from './JobHandle.js'
-import { jobFileOf } from './jobModule.js'
 import {
-  type PlanOptions,
-  type ResolvedOptions,
-  type RunOptions,
-  resolveOptions,
-} from './options.js'
-import { newJobId, type PlanInfo, type PlanRequest, planInfoOf, planJob } from './planJob.js'
+  cloudCutOf,
+  type EstimateOptions,
+  estimateJob,
+  estimateRequested,
+  type JobEstimate,
+} from './estimateJob.js'
+import { JobHandle } from './JobHandle.js'
+import { writeEstimate } from './jobCost.js'
+import { jobFileOf } from './jobModule.js'
+import { type ResolvedOptions, resolveOptions } from './options.js'
+import {
+  newJobId,
+  type PlanCallOptions,
+  type PlanInfo,
+  type PlanRequest,
+  planInfoOf,
+  planJob,
+  type RunCallOptions,
+} from './planJob.js'
 import { checkRoot } from './root.js'
 
 function jobIdTaken(store: ResultStore, jobId: string): UsageError {
@@ -101,19 +112,27 @@ function backendRequest(o: ResolvedOptions, root: string) {
  */
 export async function run<R extends Row = Row>(
   job: string | URL,
-  options?: RunOptions,
+  options?: RunCallOptions,
 ): Promise<JobHandle<R>> {
   const jobFile = jobFileOf(job, 'run')
-  const o = resolveOptions(options, 'run')
+  const { estimate, onEstimate, ...runOptions } = options ?? {}
+  const o = resolveOptions(runOptions, 'run')
+  const cost: CostHooks = { estimate: estimateRequested(estimate, o.target, 'run'), onEstimate }
   if (o.jobId !== undefined) validateJobId(o.jobId)
   const root = resolve(o.root)
   checkRoot(root)
   const backend = await openBackend(backendRequest(o, root))
   try {
-    return await runOn<R>(backend, jobFile, o, root)
+    return await runOn<R>(backend, jobFile, o, root, cost)
   } finally {
     await backend.close()
   }
+}
+
+/** The cost estimate of a run: what to estimate with, and who to tell. */
+interface CostHooks {
+  estimate: EstimateOptions | undefined
+  onEstimate: ((estimate: JobEstimate) => void) | undefined
 }
 
 async function runOn<R extends Row>(
@@ -121,6 +140,7 @@ async function runOn<R extends Row>(
   jobFile: string,
   o: ResolvedOptions,
   root: string,
+  cost: CostHooks,
 ): Promise<JobHandle<R>> {
   const { store, executor } = backend
   if (o.jobId !== undefined) await assertJobIdFree(store, o.jobId)
@@ -152,6 +172,14 @@ async function runOn<R extends Row>(
   if (o.target === 'local' && !(await claimManifest(store, manifest))) {
     throw jobIdTaken(store, jobId)
   }
+  // the estimate, before any molecule runs; stored beside the job for the summary and the report
+  const estimated = cost.estimate
+    ? await estimateJob(planned, cost.estimate, cloudCutOf(o))
+    : undefined
+  if (estimated) {
+    cost.onEstimate?.(estimated)
+    await writeEstimate(store, jobId, estimated)
+  }
   const outcome = await executeWithId(
     () =>
       executor.run(
@@ -172,15 +200,27 @@ async function runOn<R extends Row>(
 /**
  * What `fanout plan` prints, as data: bundle the job, validate its params,
  * count its atoms and cut its molecules, without running any atom (beyond
- * timing a sample for `weighted` when the job has no `cost`).
+ * timing a sample for `weighted` when the job has no `cost`). On a cloud
+ * target (or with `estimate`), also the cost estimate on Lambda
+ * (`info.estimate`): a sample of atoms timed here, scaled to Lambda.
  *
  * @throws {@link UsageError} for bad input, as {@link run}
+ * @example
+ * ```ts
+ * const p = await plan('sweep.ts', { target: 'aws', estimate: { memoryMb: 1024 } })
+ * console.log(p.estimate?.usd)
+ * ```
  */
-export async function plan(job: string | URL, options?: PlanOptions): Promise<PlanInfo> {
+export async function plan(job: string | URL, options?: PlanCallOptions): Promise<PlanInfo> {
   const jobFile = jobFileOf(job, 'plan')
-  const o = resolveOptions(options, 'plan')
+  const { estimate, ...planOptions } = options ?? {}
+  const o = resolveOptions(planOptions, 'plan')
+  const estimateOptions = estimateRequested(estimate, o.target, 'plan')
   const root = resolve(o.root)
   checkRoot(root)
-  const planned = await planJob(planRequestOf(jobFile, o, root))
-  return planInfoOf(planned, jobFile, o.workers)
+  // a cloud target shows the cut its plan step will make (the cloud's molecule-count hint)
+  const workers = cloudCutOf(o)?.workers ?? o.workers
+  const planned = await planJob({ ...planRequestOf(jobFile, o, root), workers })
+  const info = planInfoOf(planned, jobFile, workers)
+  return estimateOptions ? { ...info, estimate: await estimateJob(planned, estimateOptions) } : info
 }

@@ -43,9 +43,9 @@ export interface AtomCosts {
  * time leaves out what other threads of the process did meanwhile (workers
  * warming up). The atom's own cost is in both.
  */
-async function timePoint(
+export async function timePoint(
   job: Job,
-  ctx: { params: unknown; state: unknown; at: (i: number) => unknown },
+  ctx: PointContext,
   index: number,
   numAtoms: number,
 ): Promise<number> {
@@ -107,16 +107,49 @@ export async function atomCosts(
   }
   const ctx = { params, state, at: (i: number) => source.at(i) }
   const indices = sampleIndices(numAtoms, options.sample ?? DEFAULT_COST_SAMPLE)
-  const budget = options.budgetMs ?? DEFAULT_BUDGET_MS
+  const points = await timePasses(
+    job,
+    ctx,
+    indices,
+    numAtoms,
+    options.budgetMs ?? DEFAULT_BUDGET_MS,
+  )
+  const sampled = costsFromSample(numAtoms, points)
+  return {
+    costs: sampled.costs,
+    source: sampled.uniform ? 'measured sample (uniform)' : 'measured sample',
+  }
+}
+
+/** What {@link timePoint} runs atoms with. */
+export interface PointContext {
+  params: unknown
+  state: unknown
+  at: (i: number) => unknown
+}
+
+/**
+ * Time sample points as the one sampler does: each point once untimed (the
+ * job's code is compiled and its caches filled, as in a warm worker), then
+ * three timed passes — in order, in reverse, interleaved — so that a burst of
+ * load on the machine lands on different points each time. Stops when
+ * `budgetMs` is spent; every point keeps as many passes as all of them got.
+ *
+ * @returns one point per index that was timed, its per-atom ms per pass
+ */
+export async function timePasses(
+  job: Job,
+  ctx: PointContext,
+  indices: readonly number[],
+  numAtoms: number,
+  budgetMs: number,
+): Promise<CostSamplePoint[]> {
   const started = performance.now()
-  const deadline = started + budget
-  // untimed: compile the job's code and fill its caches, as in a warm worker
+  const deadline = started + budgetMs
   for (const index of indices) {
     await timePoint(job, ctx, index, numAtoms)
-    if (performance.now() > started + budget / 3) break
+    if (performance.now() > started + budgetMs / 3) break
   }
-  // timed passes, each in another order, so that a burst of load on the machine lands on
-  // different points each time
   const times = new Map<number, number[]>(indices.map((i) => [i, []]))
   const orders = [indices, [...indices].reverse(), interleaved(indices)]
   for (const order of orders) {
@@ -127,17 +160,12 @@ export async function atomCosts(
     }
   }
   const passes = Math.min(...[...times.values()].map((t) => t.length))
-  const points: CostSamplePoint[] = indices
+  return indices
     .map((index) => ({
       index,
       times: (times.get(index) as number[]).slice(0, Math.max(passes, 1)),
     }))
     .filter((p) => p.times.length > 0)
-  const sampled = costsFromSample(numAtoms, points)
-  return {
-    costs: sampled.costs,
-    source: sampled.uniform ? 'measured sample (uniform)' : 'measured sample',
-  }
 }
 
 /** How to cut a job's atoms (the flags of `fanout run` and `fanout plan`, or a plan event). */
@@ -184,7 +212,7 @@ export async function cutMolecules(
 }
 
 /** The indices from both ends inwards: first, last, second, second to last, ... */
-function interleaved(indices: readonly number[]): number[] {
+export function interleaved(indices: readonly number[]): number[] {
   const out: number[] = []
   for (let lo = 0, hi = indices.length - 1; lo <= hi; lo++, hi--) {
     out.push(indices[lo] as number)

@@ -53,6 +53,8 @@ export interface RunMoleculeOptions {
 interface Prepared {
   source: AtomSource<unknown>
   state: unknown
+  /** How long `setup` (and `atoms`) took when this worker prepared them, ms. */
+  setupMs: number
 }
 
 /** Per job object and params: the atom source and the setup state, made once per worker. */
@@ -79,8 +81,10 @@ export function prepare(
   const hit = byParams.get(key)
   if (hit) return { promise: hit, cached: true }
   const promise = (async () => {
+    const started = performance.now()
     const state = job.setup ? await job.setup(params) : undefined
-    return { source: job.atoms(params), state }
+    const source = job.atoms(params)
+    return { source, state, setupMs: performance.now() - started }
   })()
   byParams.set(key, promise)
   promise.catch(() => byParams.delete(key))

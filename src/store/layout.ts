@@ -11,6 +11,8 @@
  * jobs/<jobId>/summary.json                     what the job's reduce returned (cloud runs)
  * jobs/<jobId>/dispatch.json                    plan's dispatch timing (cloud runs)
  * jobs/<jobId>/crashes/000000-1.json            a worker attempt that threw before storing its partial
+ * jobs/<jobId>/estimate.json                    the cost estimate made before the run, when one was
+ * jobs/<jobId>/report.html                      the run report (`fanout report`, `run --report`), local jobs
  * bundles/<sha256>.mjs                          the job bundle, content-addressed
  * ```
  *
@@ -191,4 +193,14 @@ const CRASH_KEY = /^jobs\/[^/]+\/crashes\/(\d{6,})-(\d+)\.json$/
 export function crashFromKey(key: string): { moleculeId: number; attempt: number } | undefined {
   const match = CRASH_KEY.exec(key)
   return match ? { moleculeId: Number(match[1]), attempt: Number(match[2]) } : undefined
+}
+
+/** `jobs/<jobId>/estimate.json`: the cost estimate made before the run started, when one was. */
+export function estimateKey(jobId: string): string {
+  return `${jobPrefix(jobId)}estimate.json`
+}
+
+/** `jobs/<jobId>/report.html`: where `fanout report` writes a job's report by default. */
+export function reportKey(jobId: string): string {
+  return `${jobPrefix(jobId)}report.html`
 }

@@ -14,6 +14,16 @@ export function writeOutput(path: string, table: ColumnTable): string {
       : format === 'csv'
         ? encodeCsv(table)
         : encodeJsonl(table)
+  return writeFileAtomic(target, body)
+}
+
+/**
+ * Write `body` to `path` atomically (a temp file in the same directory, then
+ * a rename), creating the directory: a reader sees the old file or the whole
+ * new one, never half of it. Returns the absolute path.
+ */
+export function writeFileAtomic(path: string, body: Uint8Array | string): string {
+  const target = resolve(path)
   mkdirSync(dirname(target), { recursive: true })
   const tmp = `${target}.tmp-${process.pid}`
   try {

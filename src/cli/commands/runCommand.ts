@@ -3,10 +3,13 @@ import type { ProgressEvent } from '../../executors/Executor.js'
 import type { Target } from '../../runner/options.js'
 import { run } from '../../runner/runJob.js'
 import { formatFromPath } from '../../store/textFormats.js'
+import { type CostFlags, estimateOptionsOf, wantsEstimate } from '../costFlags.js'
 import { EXIT } from '../exitCodes.js'
 import { type RunFlags, runnerOptionsOf } from '../flags.js'
 import type { Interrupts } from '../interrupt.js'
 import { createProgressReporter } from '../progress.js'
+import { writeRunReport } from '../reportFile.js'
+import { estimateLine, runCost } from '../runCost.js'
 import { formatSummary, summaryJson } from '../summary.js'
 
 /** The line that says how to continue an interrupted job. */
@@ -50,6 +53,7 @@ export async function runCommand(
   jobFile: string,
   flags: RunFlags,
   interrupts?: Interrupts,
+  cost: CostFlags = {},
 ): Promise<number> {
   // check the --out extension before any work is done
   if (flags.out) formatFromPath(flags.out)
@@ -60,15 +64,18 @@ export async function runCommand(
       ...(interrupts
         ? { stopSignal: interrupts.stop.signal, signal: interrupts.abort.signal }
         : {}),
+      estimate: wantsEstimate(cost, flags.target) ? estimateOptionsOf(cost) : false,
+      onEstimate: (e) => process.stderr.write(estimateLine(e)),
     }),
   )
-  return printOutcome(handle, flags)
+  return printOutcome(handle, flags, cost)
 }
 
 /** Write `--out`, print the summary, and give the exit code of a run that ended. */
 export async function printOutcome(
   handle: Awaited<ReturnType<typeof run>>,
-  flags: { out?: string | undefined; json: boolean },
+  flags: { out?: string | undefined; json: boolean; root: string; target: Target },
+  cost: CostFlags = {},
 ): Promise<number> {
   const outcome = handle.outcome
   if (!outcome) throw new FanoutError('internal: a run returned a handle without its outcome')
@@ -77,10 +84,20 @@ export async function printOutcome(
   if (flags.out && !out) {
     process.stderr.write(`fanout: --out ${flags.out} not written: the job failed\n`)
   }
+  const costs = await runCost(handle, flags, cost)
+  const report = cost.report
+    ? await writeRunReport(handle, {
+        ...(cost.report === true ? {} : { out: cost.report }),
+        root: flags.root,
+        cost: costs,
+      })
+    : undefined
   const extra = {
     workers: handle.timing?.workers ?? 1,
     planMs: handle.timing?.planMs,
     ...(out ? { out } : {}),
+    cost: costs,
+    ...(report ? { report } : {}),
   }
   process.stdout.write(
     `${flags.json ? summaryJson(outcome, extra) : formatSummary(outcome, extra)}\n`,
