@@ -174,7 +174,7 @@ export function estimateRequested(
  */
 export function resolvePrices(
   options: Pick<EstimateOptions, 'prices' | 'region'>,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): { prices: PriceTable; note?: string } {
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULT_REGION
   if (typeof options.prices === 'string') {

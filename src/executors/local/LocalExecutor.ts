@@ -75,6 +75,10 @@ export class LocalExecutor implements Executor {
         }),
     )
     const pool = this.pool
+    // piscina reports, as an 'error' event, a reply to a task fanout already stopped (a timed-out
+    // or cancelled copy answering as it was terminated) and a thread dying between tasks: the
+    // loop accounts for every task it runs, so these are not failures of the run
+    void pool.then((p) => p.on('error', () => {}))
     this.loaded = pool.then((p) =>
       Promise.allSettled(Array.from({ length: workers }, () => p.run({ ping: true }))),
     )

@@ -194,10 +194,10 @@ export async function runMoleculeLoop(
       for (const f of [...flights.values()]) stopFlight(f, 'run interrupted')
       throw new RunInterruptedError('run interrupted', { cause: o.signal.reason })
     }
-    if (setupFailure !== undefined) {
-      for (const f of [...flights.values()]) stopFlight(f, 'the job failed')
+    // the job's setup threw: dispatch nothing more, let the running executions end (they meet
+    // the same setup), then fail the job once
+    if (setupFailure !== undefined && flights.size === 0)
       throw new JobCodeError('setup', setupFailure)
-    }
     const now = Date.now()
     for (const t of timedOutAttempts(manifest, now, o.timeoutMs)) {
       const flight = flights.get(key(t.moleculeId, t.attempt))
@@ -212,7 +212,7 @@ export async function runMoleculeLoop(
       emit(-1, 'stopping')
     }
     let waitMs = TICK_MS
-    if (!stopping()) {
+    if (!stopping() && setupFailure === undefined) {
       for (const d of pendingDispatches(manifest)) {
         if (flights.size >= o.slots) break
         const at = notBefore.get(d.moleculeId) ?? 0

@@ -1,0 +1,23 @@
+// A job with stragglers: every atom sleeps `ms`; in the molecules whose id is a
+// multiple of `every`, atoms of a molecule's first execution sleep `slow` × longer
+// (a slow machine, not a slow atom: a backup copy runs at the normal speed).
+import { defineJob, range, z } from 'fanout'
+
+const cell = new Int32Array(new SharedArrayBuffer(4))
+
+export default defineJob({
+  params: z
+    .object({
+      atoms: z.number().int().min(1).default(500),
+      ms: z.number().min(0).default(40),
+      every: z.number().int().min(1).default(50),
+      slow: z.number().min(1).default(10),
+    })
+    .strict(),
+  atoms: (p) => range(p.atoms),
+  run: (i: number, ctx) => {
+    const straggler = ctx.moleculeId % ctx.params.every === 0 && ctx.attempt === 1
+    Atomics.wait(cell, 0, 0, straggler ? ctx.params.ms * ctx.params.slow : ctx.params.ms)
+    return { i, straggler }
+  },
+})
