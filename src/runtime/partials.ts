@@ -4,6 +4,7 @@ import { TableBuilder } from '../core/table.js'
 import { errorsKey, partialKey } from '../store/layout.js'
 import { decodeTable, encodeTable, readParquetMetadata } from '../store/parquet.js'
 import type { ResultStore } from '../store/ResultStore.js'
+import { checkPartialSize, type PartialLimit, partialLimit } from './partialLimit.js'
 import type { AtomError, MoleculeResult, MoleculeStats } from './runMolecule.js'
 
 /** Key-value metadata key of a partial that holds its {@link MoleculeStats} as JSON. */
@@ -30,23 +31,30 @@ export function errorsTable(errors: readonly AtomError[], moleculeId: number, at
  * that sees it sees a whole molecule, and a retried or duplicated molecule never
  * doubles a row (the first partial wins; the late one is dropped).
  *
+ * A partial past {@link partialLimit} (the configured cap, default 256 MB,
+ * and what a Lambda worker can hold) is not written: the molecule fails.
+ *
+ * @param limit - the largest partial allowed @default partialLimit(process.env)
  * @returns whether this attempt's partial was the one stored
+ * @throws {@link PartialTooLargeError} naming the molecule and how many atoms per molecule fit
  */
 export async function writePartial(
   store: ResultStore,
   jobId: string,
   result: MoleculeResult,
+  limit: PartialLimit = partialLimit(),
 ): Promise<boolean> {
   const runId = randomBytes(4).toString('hex')
   const stats = { ...result.stats, runId }
   const { moleculeId, attempt } = stats
+  const bytes = encodeTable(result.table, {
+    metadata: { [STATS_METADATA_KEY]: JSON.stringify(stats) },
+  })
+  checkPartialSize(bytes.byteLength, stats, limit)
   if (result.errors.length > 0) {
     const table = errorsTable(result.errors, moleculeId, attempt)
     await store.put(errorsKey(jobId, moleculeId, attempt, runId), encodeTable(table))
   }
-  const bytes = encodeTable(result.table, {
-    metadata: { [STATS_METADATA_KEY]: JSON.stringify(stats) },
-  })
   return store.put(partialKey(jobId, moleculeId), bytes, { ifAbsent: true })
 }
 
