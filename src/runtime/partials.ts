@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { PartialError } from '../core/errors.js'
 import { TableBuilder } from '../core/table.js'
 import { errorsKey, partialKey } from '../store/layout.js'
+import { type ColumnSpec, footerColumns } from '../store/parquet/decode.js'
 import { decodeTable, encodeTable, readParquetMetadata } from '../store/parquet.js'
 import type { ResultStore } from '../store/ResultStore.js'
 import { checkPartialSize, type PartialLimit, partialLimit } from './partialLimit.js'
@@ -87,9 +88,8 @@ export async function readPartial(store: ResultStore, jobId: string, moleculeId:
 /** How much of a partial's end is read first for its footer; a larger footer costs a second read. */
 const FOOTER_GUESS_BYTES = 64 * 1024
 
-/** Read only a partial's stats: a ranged read of its Parquet footer, not its rows. */
-export async function readPartialStats(store: ResultStore, jobId: string, moleculeId: number) {
-  const key = partialKey(jobId, moleculeId)
+/** The tail of a stored Parquet file that holds its whole footer: one ranged read, two for a large footer. */
+async function footerTail(store: ResultStore, key: string): Promise<Uint8Array | undefined> {
   let tail = await store.getTail(key, FOOTER_GUESS_BYTES)
   if (tail === undefined) return undefined
   if (tail.byteLength >= 8 && tail.byteLength === FOOTER_GUESS_BYTES) {
@@ -99,5 +99,23 @@ export async function readPartialStats(store: ResultStore, jobId: string, molecu
     )
     if (footer + 8 > tail.byteLength) tail = (await store.getTail(key, footer + 8)) ?? tail
   }
+  return tail
+}
+
+/** Read only a partial's stats: a ranged read of its Parquet footer, not its rows. */
+export async function readPartialStats(store: ResultStore, jobId: string, moleculeId: number) {
+  const key = partialKey(jobId, moleculeId)
+  const tail = await footerTail(store, key)
+  if (tail === undefined) return undefined
   return statsFromMetadata(await readParquetMetadata(tail), store.describe(key))
+}
+
+/** Read only a partial's columns (names, types, nullability): a ranged read of its footer. */
+export async function readPartialColumns(
+  store: ResultStore,
+  jobId: string,
+  moleculeId: number,
+): Promise<ColumnSpec[] | undefined> {
+  const tail = await footerTail(store, partialKey(jobId, moleculeId))
+  return tail === undefined ? undefined : footerColumns(tail)
 }
