@@ -6,6 +6,7 @@ import { parseParams, validateParams } from '../core/params.js'
 import type { PartitionScheme } from '../core/types.js'
 import { type CostSource, cutMolecules } from '../runtime/atomCosts.js'
 import { bundleJob, type JobBundle } from '../runtime/bundle.js'
+import { atomsOf } from '../runtime/data/install.js'
 import { loadJobBundle } from '../runtime/loadJob.js'
 
 /** What `fanout run` and `fanout plan` ask for. */
@@ -61,7 +62,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     ? parseParams(request.params as readonly string[], job.params)
     : validateParams(job.params, request.params ?? {})
   request.onReady?.(bundle, params)
-  const numAtoms = countAtoms(job, params, request.jobFile)
+  const numAtoms = await countAtoms(job, params, request.jobFile)
   const { boundaries, costSource } = await cutMolecules(job, params, numAtoms, {
     scheme: request.scheme,
     workers: request.workers,
@@ -86,10 +87,11 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
  *
  * @throws {@link JobCodeError} when `atoms` throws or its source reports no usable count
  */
-export function countAtoms(job: Job, params: unknown, jobFile: string): number {
+export async function countAtoms(job: Job, params: unknown, jobFile: string): Promise<number> {
   let count: unknown
   try {
-    count = job.atoms(params).count
+    // data sources may fetch first (a listing, a line index): atomsOf waits for them
+    count = (await atomsOf(job, params)).count
   } catch (error) {
     throw new JobCodeError(
       'atoms',
