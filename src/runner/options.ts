@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { describeValue, UsageError } from '../core/errors.js'
 import { PARTITION_SCHEMES } from '../core/types.js'
 import type { ProgressEvent } from '../executors/Executor.js'
+import type { StagingEvent } from './stagingEvents.js'
 
 /** Where a job runs: this machine's threads, an emulated or LocalStack endpoint, or AWS. */
 export const TARGETS = ['local', 'localstack', 'aws'] as const
@@ -45,6 +46,8 @@ export interface RunOptions extends PlanOptions {
   onProgress?: (event: ProgressEvent) => void
   /** Abort the run: no new molecule starts, running ones stop, partials are kept. */
   signal?: AbortSignal
+  /** Called as data params are staged for a cloud target: hashed, uploaded (with bytes so far), skipped. */
+  onStaging?: (event: StagingEvent) => void
 }
 
 const positiveInt = (name: string) =>
@@ -79,6 +82,7 @@ const optionsSchema = z
     jobId: z.string().optional(),
     onProgress: z.function().optional(),
     signal: z.instanceof(AbortSignal).optional(),
+    onStaging: z.function().optional(),
   })
   .strict()
 
@@ -97,6 +101,7 @@ export interface ResolvedOptions {
   jobId: string | undefined
   onProgress: ((event: ProgressEvent) => void) | undefined
   signal: AbortSignal | undefined
+  onStaging: ((event: StagingEvent) => void) | undefined
 }
 
 /**
@@ -130,5 +135,6 @@ export function resolveOptions(options: RunOptions | undefined, api: string): Re
     jobId: o.jobId,
     onProgress: o.onProgress as ResolvedOptions['onProgress'],
     signal: o.signal,
+    onStaging: o.onStaging as ResolvedOptions['onStaging'],
   }
 }

@@ -2,6 +2,7 @@ import type { WorkerEvent } from '../../contracts/events.js'
 import type { CrashRecord } from '../../contracts/records.js'
 import { parseJobParams } from '../../core/params.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
+import { resolveDataParams } from '../../runtime/data/install.js'
 import { writePartial } from '../../runtime/partials.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
 import { crashKey, partialKey } from '../../store/layout.js'
@@ -58,7 +59,7 @@ export async function runWorker(event: WorkerEvent, deps: WorkerDeps): Promise<W
     const loadStarted = performance.now()
     const { job } = await deps.loadBundle(event.bundleKey, event.sha256)
     const loadMs = performance.now() - loadStarted
-    const params = parseJobParams(job, event.params)
+    const params = parseJobParams(job, await resolveDataParams(event.params, jobId))
     const result = await runMolecule(job, params, [event.start, event.end], {
       moleculeId,
       attempt,

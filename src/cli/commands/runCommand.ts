@@ -4,6 +4,7 @@ import { formatFromPath } from '../../store/textFormats.js'
 import { EXIT } from '../exitCodes.js'
 import { type RunFlags, runnerOptionsOf } from '../flags.js'
 import { createProgressReporter } from '../progress.js'
+import { stagingReporter } from '../stagingProgress.js'
 import { formatSummary, summaryJson } from '../summary.js'
 
 /**
@@ -25,6 +26,7 @@ export async function runCommand(
     handle = await run(jobFile, {
       ...runnerOptionsOf(flags),
       ...(reporter ? { onProgress: reporter.onProgress } : {}),
+      ...(flags.progress ? { onStaging: stagingReporter(process.stderr) } : {}),
       ...(signal ? { signal } : {}),
     })
   } finally {

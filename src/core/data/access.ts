@@ -91,6 +91,11 @@ export interface DataAccess {
    * staged files to `/tmp`). @default nothing to do
    */
   beforeSetup?(): Promise<void>
+  /**
+   * The params of an invocation of job `jobId` with each staged-data
+   * reference replaced by a local path (a Lambda function's). @default params unchanged
+   */
+  resolveParams?(params: unknown, jobId: string): Promise<unknown>
 }
 
 const KEY = Symbol.for('fanout.dataAccess')

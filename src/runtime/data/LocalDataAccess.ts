@@ -65,7 +65,8 @@ function localFile(path: string): DataFile {
   }
 }
 
-function listFolder(root: string): DataObjectInfo[] {
+/** Every file under `root`, relative names `/`-separated, in S3 key order. */
+export function listFolder(root: string): DataObjectInfo[] {
   let stats: ReturnType<typeof statSync>
   try {
     stats = statSync(root)

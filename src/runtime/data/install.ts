@@ -4,6 +4,8 @@ import {
   installedDataAccess,
   whenReady,
 } from '../../core/data/access.js'
+import { DataError } from '../../core/data/errors.js'
+import { hasDataRefs } from '../../core/data/refs.js'
 import type { Job } from '../../core/job.js'
 import type { AtomSource } from '../../core/types.js'
 import { LocalDataAccess } from './LocalDataAccess.js'
@@ -28,4 +30,23 @@ export function ensureDataAccess(): DataAccess {
 export function atomsOf(job: Job, params: unknown): Promise<AtomSource<unknown>> {
   ensureDataAccess()
   return whenReady(() => job.atoms(params))
+}
+
+/**
+ * The params of an invocation, as the job reads them: staged-data
+ * references (a cloud run's file and folder params) made local paths by the
+ * installed data access. Call it before validating params, in every function
+ * that loads the job (plan, worker, reduce).
+ *
+ * @throws {@link DataError} when the params hold staged data and this process cannot read it
+ */
+export async function resolveDataParams(params: unknown, jobId: string): Promise<unknown> {
+  const access = installedDataAccess()
+  if (access?.resolveParams) return access.resolveParams(params, jobId)
+  if (hasDataRefs(params)) {
+    throw new DataError(
+      `the params of job ${jobId} hold data staged in a bucket, which this process has no way to read: run it through the stack's functions`,
+    )
+  }
+  return params
 }
