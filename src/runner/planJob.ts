@@ -93,6 +93,12 @@ export async function countAtoms(job: Job, params: unknown, jobFile: string): Pr
     // data sources may fetch first (a listing, a line index): atomsOf waits for them
     count = (await atomsOf(job, params)).count
   } catch (error) {
+    // a data source says what is wrong with the data (and what to do): pass that on as is
+    if ((error as Error | undefined)?.name === 'DataError') {
+      throw new JobCodeError('atoms', `the job's atoms(params): ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
     throw new JobCodeError(
       'atoms',
       `the job's atoms(params) threw ${describeThrown(error)} (in ${jobFile}); fix the job's atoms function`,

@@ -115,6 +115,11 @@ export function prepare(
 
 /** The error of the job's `atoms(params)` or `setup(params)`, as the user's. */
 function jobCodeError(phase: 'atoms' | 'setup', error: unknown): JobCodeError {
+  if ((error as Error | undefined)?.name === 'DataError') {
+    return new JobCodeError(phase, `the job's ${phase}(params): ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
   return new JobCodeError(
     phase,
     `the job's ${phase}(params) threw ${describeThrown(error)}${accessHint(error)}`,

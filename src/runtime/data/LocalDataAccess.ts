@@ -1,5 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import type { FileMetaData } from 'hyparquet'
 import {
@@ -21,6 +23,12 @@ export interface LocalDataAccessOptions {
   s3?: S3Objects
   /** Resolve relative paths against this directory. @default process.cwd() */
   cwd?: string
+  /**
+   * Where values computed for a file (line indexes) are kept for the other
+   * processes of the run (worker threads), keyed by the file's path, size and
+   * mtime. @default `<os.tmpdir()>/fanout-facts`
+   */
+  factsDir?: string
 }
 
 /** A value computed for a file that a cloud target keeps next to the staged file. */
@@ -187,8 +195,24 @@ export class LocalDataAccess implements DataAccess {
 
   memo<T>(key: string, compute: () => Promise<T>, persist?: PersistAs): T {
     return this.#memo.get(key, async () => {
-      const value = await compute()
-      if (persist) this.persisted.push({ path: persist.file.location, name: persist.name, value })
+      if (!persist) return compute()
+      // the CLI computes it while planning; the worker threads read it here instead of the whole file
+      const dir = this.#options.factsDir ?? join(tmpdir(), 'fanout-facts')
+      const cached = join(
+        dir,
+        `${createHash('sha256').update(`${persist.file.id}\n${persist.name}`).digest('hex')}.json`,
+      )
+      let value: T
+      try {
+        value = JSON.parse(await readFile(cached, 'utf8')) as T
+      } catch {
+        value = await compute()
+        await mkdir(dir, { recursive: true })
+        const tmp = `${cached}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+        await writeFile(tmp, JSON.stringify(value))
+        await rename(tmp, cached)
+      }
+      this.persisted.push({ path: persist.file.location, name: persist.name, value })
       return value
     })
   }
