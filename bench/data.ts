@@ -95,7 +95,8 @@ function perAtom(rows: { range: number; read: number; lines: number }[], longest
       max: Math.max(...rows.map((r) => r.read)),
     },
     overReadBytes: { median: median(over), max: Math.max(...over) },
-    overReadPercentMax: round(Math.max(...over.map((o, i) => o / (rows[i]?.range ?? 1))) * 100, 4),
+    // of the chunk size: the last chunk's range is only what is left of the file
+    overReadPercentOfChunkMax: round((Math.max(...over) / chunkBytes) * 100, 4),
     longestLine: longest,
     withinOnePercentPlusOneLine: rows.every((r) => r.read <= r.range * 1.01 + longest),
     rows: rows.reduce((s, r) => s + r.lines, 0),
