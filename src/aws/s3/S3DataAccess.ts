@@ -89,6 +89,8 @@ export class S3DataAccess implements DataAccess {
    */
   async resolveParams(params: unknown, jobId: string): Promise<unknown> {
     this.#jobId = jobId
+    // what this job's sources open decides what it downloads (another job may read the same data whole)
+    this.#opened.clear()
     const current: string[] = []
     const resolved = await mapDataRefs(params, async (ref) => {
       const path = this.pathOf(ref)

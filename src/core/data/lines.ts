@@ -97,14 +97,31 @@ export async function readLineRange(
   return { bytes: concat(parts, total), from, to, bytesRead }
 }
 
-/** The first line of `file` (without its newline), and where the next line starts. */
+/**
+ * The first line of `file` (without its newline), and where the next line
+ * starts: one read of 4 KiB for a typical header, doubling while no newline
+ * is found.
+ */
 export async function readFirstLine(
   file: DataFile,
 ): Promise<{ line: Uint8Array; next: number; bytesRead: number }> {
-  if (file.size === 0) return { line: new Uint8Array(0), next: 0, bytesRead: 0 }
-  const { bytes, to, bytesRead } = await readLineRange(file, 0, 1, true)
-  const end = bytes[bytes.byteLength - 1] === LF ? bytes.byteLength - 1 : bytes.byteLength
-  return { line: bytes.subarray(0, end), next: to, bytesRead }
+  const parts: Uint8Array[] = []
+  let at = 0
+  let step = 4096
+  while (at < file.size) {
+    const more = await file.read(at, Math.min(file.size, at + step))
+    if (more.byteLength === 0) break
+    const lf = more.indexOf(LF)
+    if (lf >= 0) {
+      parts.push(more.subarray(0, lf))
+      const line = concat(parts, at + lf)
+      return { line, next: at + lf + 1, bytesRead: at + more.byteLength }
+    }
+    parts.push(more)
+    at += more.byteLength
+    step *= 2
+  }
+  return { line: concat(parts, at), next: at, bytesRead: at }
 }
 
 /** What {@link lineOffsets} found. */

@@ -191,6 +191,9 @@ describe('data on both targets', () => {
     // Assess
     expect(local.summary.atoms).toBe(Math.ceil((12 * 250) / 700))
     expect(local.summary.summary.assets).toBe(12)
+    // the line index the CLI found while planning, kept next to the staged file for the workers
+    expect((await store.list('data/')).filter((k) => k.endsWith('.lines-700-h.json'))).toHaveLength(1)
+    expect(await store.list('jobs/features-localstack/data/')).toEqual([])
     expect(table.columns.n?.length).toBeGreaterThanOrEqual(12)
   })
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { lineOffsets, readLineRange } from '../../../../src/core/data/lines.js'
+import { lineOffsets, readFirstLine, readLineRange } from '../../../../src/core/data/lines.js'
 import { memoryFile } from '../../../helpers/memoryData.js'
 
 const encoder = new TextEncoder()
@@ -95,5 +95,32 @@ describe('lineOffsets', () => {
 
     // Assess
     await fc.assert(check, { numRuns: 300 })
+  })
+})
+
+describe('readFirstLine', () => {
+  it('reads a header in one request, a long one in doubling steps, and a file that is only a header', async () => {
+    // Prepare
+    const short = memoryFile('s.csv', encoder.encode('a,b,c\n1,2,3\n'))
+    const longHeader = `${'x'.repeat(10_000)}\n1\n`
+    const long = memoryFile('l.csv', encoder.encode(longHeader))
+    const only = memoryFile('o.csv', encoder.encode('a,b'))
+
+    // Act
+    const s = await readFirstLine(short)
+    const l = await readFirstLine(long)
+    const o = await readFirstLine(only)
+    const e = await readFirstLine(memoryFile('e.csv', new Uint8Array(0)))
+
+    // Assess
+    expect([decoder.decode(s.line), s.next]).toEqual(['a,b,c', 6])
+    expect(short.reads).toEqual([[0, 12]])
+    expect([l.line.byteLength, l.next]).toEqual([10_000, 10_001])
+    expect(long.reads).toEqual([
+      [0, 4096],
+      [4096, 10_003],
+    ])
+    expect([decoder.decode(o.line), o.next]).toEqual(['a,b', 3])
+    expect(e.line.byteLength).toBe(0)
   })
 })
