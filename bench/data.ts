@@ -1,8 +1,8 @@
 /**
  * The user's data on fanout's emulator, one JSON line per measure:
- * - staging a 200 MB file param (BENCH_DATA_MB), first run: hashing, the
- *   multipart upload (@aws-sdk/lib-storage, 16 MiB parts, 4 in flight) and
- *   both together, in MB/s; second run: what it uploads (target: nothing) and
+ * - staging a 200 MB file param (BENCH_DATA_MB), first run: hashing (with
+ *   the HEAD that finds the file absent), the multipart upload
+ *   (@aws-sdk/lib-storage, 16 MiB parts, 4 in flight) and both together, in MB/s; second run: what it uploads (target: nothing) and
  *   how long the check takes (one hash pass and a HEAD);
  * - a chunks job over that file (8 MiB chunks), locally and on the emulated
  *   cloud: the bytes each worker read per atom against its chunk's range

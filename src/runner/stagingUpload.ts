@@ -91,6 +91,8 @@ export async function stageFile(
   upload.on('httpUploadProgress', (p) => {
     emit({ kind: 'upload', name, bytes: size, loaded: p.loaded ?? 0 })
   })
+  // the upload starts: 0 bytes so far (the SDK reports progress as parts complete)
+  emit({ kind: 'upload', name, bytes: size, loaded: 0 })
   try {
     await upload.done()
   } catch (error) {
