@@ -5,14 +5,19 @@
  *   npx fanout run examples/ma-crossover.ts
  *   npx fanout run examples/ma-crossover.ts --param bars=1000000 --param side=60
  *   npx fanout run examples/ma-crossover.ts --param prices=closes.csv --out sweep.csv
+ *   npx fanout run examples/ma-crossover.ts --param prices=closes.csv --target localstack
  */
 import { readFileSync } from 'node:fs'
-import { defineJob, grid, mulberry32, z } from 'fanout'
+import { defineJob, file, grid, mulberry32, z } from 'fanout'
 
 const params = z
   .object({
-    /** CSV with a `close` column; default: a seeded random walk of `bars` closes. */
-    prices: z.string().optional(),
+    /**
+     * CSV with a `close` column; default: a seeded random walk of `bars` closes.
+     * A file() param: on a cloud target fanout stages it with the job, and
+     * setup reads the worker's copy in /tmp by the same path code.
+     */
+    prices: file().optional(),
     bars: z.number().int().min(3).default(200_000),
     side: z.number().int().min(1).max(1000).default(40),
     seed: z.number().int().default(7),

@@ -5,6 +5,7 @@
  */
 import {
   functionConnection,
+  functionDataAccess,
   functionStore,
   functionWorkerInvoker,
 } from '../src/aws/lambda/clients.js'
@@ -12,6 +13,7 @@ import { fanoutHandler } from '../src/aws/lambda/handler.js'
 import { type PlanDeps, planCloud } from '../src/aws/lambda/planStep.js'
 import { planEventSchema } from '../src/contracts/events.js'
 import { readFunctionEnv } from '../src/contracts/functionEnv.js'
+import { installDataAccess } from '../src/core/data/access.js'
 import { BundleCache } from '../src/runtime/bundleCache.js'
 
 /** Plans a {@link planEventSchema} event and dispatches its molecules. */
@@ -22,6 +24,8 @@ export const handler = fanoutHandler({
     const env = readFunctionEnv(process.env, ['FANOUT_WORKER_FUNCTION'])
     const connection = functionConnection(env)
     const store = functionStore(env, connection)
+    // atoms(params) may list a data bucket or read a staged file's line index
+    installDataAccess(functionDataAccess(env, store, connection))
     return {
       store,
       loadBundle: new BundleCache({ store }).loader,

@@ -2,11 +2,12 @@
  * The worker function: runs one molecule and stores its partial. Thin:
  * `runWorker` does the work; the handler logs its outcome.
  */
-import { functionStore } from '../src/aws/lambda/clients.js'
+import { functionConnection, functionDataAccess, functionStore } from '../src/aws/lambda/clients.js'
 import { fanoutHandler } from '../src/aws/lambda/handler.js'
 import { runWorker, type WorkerDeps } from '../src/aws/lambda/workerStep.js'
 import { workerEventSchema } from '../src/contracts/events.js'
 import { readFunctionEnv } from '../src/contracts/functionEnv.js'
+import { installDataAccess } from '../src/core/data/access.js'
 import { BundleCache } from '../src/runtime/bundleCache.js'
 
 /** Runs the molecule of a {@link workerEventSchema} event. */
@@ -14,7 +15,11 @@ export const handler = fanoutHandler({
   name: 'worker',
   schema: workerEventSchema,
   deps: (): WorkerDeps => {
-    const store = functionStore(readFunctionEnv(process.env))
+    const env = readFunctionEnv(process.env)
+    const connection = functionConnection(env)
+    const store = functionStore(env, connection)
+    // the job's data params and sources read S3 through it (range GETs, downloads to /tmp)
+    installDataAccess(functionDataAccess(env, store, connection))
     return { store, loadBundle: new BundleCache({ store }).loader }
   },
   run: runWorker,

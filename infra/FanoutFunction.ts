@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib'
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib'
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
 import {
   Architecture,
@@ -35,6 +35,8 @@ export interface FanoutFunctionProps {
   readonly logLevel?: FanoutLogLevel
   /** A description for the console. @default - none */
   readonly description?: string
+  /** Ephemeral storage (`/tmp`) in MB, 512 to 10240. @default 512 (Lambda's) */
+  readonly ephemeralStorageMb?: number
 }
 
 /**
@@ -99,6 +101,7 @@ export class FanoutFunction extends LambdaFunction {
       runtime: FanoutFunction.RUNTIME,
       architecture: FanoutFunction.ARCHITECTURE,
       memorySize: props.memorySize ?? 1024,
+      ephemeralStorageSize: Size.mebibytes(props.ephemeralStorageMb ?? 512),
       timeout: props.timeout ?? Duration.seconds(60),
       tracing: Tracing.DISABLED,
       role,

@@ -2,7 +2,8 @@
  * fanout's CDK app. `npm run build` compiles it to `dist/infra/app.js`, which
  * `fanout deploy` (and `npx cdk synth|deploy` in this repository, see cdk.json)
  * runs with plain node. Context keys: `stackName`, `workerMemoryMb`,
- * `workerTimeoutSeconds`, `retentionDays`, `emulator`, `functionsDir` (see
+ * `workerTimeoutSeconds`, `workerEphemeralStorageMb`, `dataBuckets`,
+ * `maxPartialMb`, `retentionDays`, `emulator`, `functionsDir` (see
  * `appContextSchema` in context.ts).
  *
  * Environment-agnostic unless `CDK_DEFAULT_ACCOUNT` and `CDK_DEFAULT_REGION`
@@ -23,6 +24,9 @@ new FanoutStack(app, context.stackName, {
   ...(account && region ? { env: { account, region } } : {}),
   workerMemoryMb: context.workerMemoryMb,
   workerTimeout: Duration.seconds(context.workerTimeoutSeconds),
+  workerEphemeralStorageMb: context.workerEphemeralStorageMb,
+  dataBuckets: context.dataBuckets,
+  maxPartialMb: context.maxPartialMb,
   retentionDays: context.retentionDays,
   ...(context.functionsDir ? { functionsDir: context.functionsDir } : {}),
   ...(context.emulator

@@ -25,6 +25,15 @@ export const appContextSchema = z
     workerMemoryMb: integer(128, 10240).default(1769),
     /** Worker timeout in seconds. @default 900 */
     workerTimeoutSeconds: integer(1, 900).default(900),
+    /** The worker's /tmp in MB, where data params are downloaded. @default 2048 */
+    workerEphemeralStorageMb: integer(512, 10240).default(2048),
+    /** The user's buckets the functions may read, comma-separated: `-c dataBuckets=lake,ticks`. @default none */
+    dataBuckets: z
+      .union([z.array(z.string()), z.string()], { error: 'a comma-separated list of bucket names' })
+      .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((b) => b.trim()).filter(Boolean))
+      .default([]),
+    /** The largest partial one molecule may write, MB. @default 256 */
+    maxPartialMb: integer(1, 5120).default(256),
     /** Days job data (`jobs/`) is kept. @default 30 */
     retentionDays: integer(1, 36500).default(30),
     /** Deploying to fanout's emulator (moto): no bootstrap version rule. @default false */

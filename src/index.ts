@@ -14,6 +14,19 @@ export type {
 export { cpcv } from './core/cpcv.js'
 export type { CpcvLayout } from './core/cpcvPaths.js'
 export { assemblePaths } from './core/cpcvPaths.js'
+export type { Chunk, ChunkOptions, ChunksSource } from './core/data/chunks.js'
+export { chunks } from './core/data/chunks.js'
+export { DataError } from './core/data/errors.js'
+export type { DataFormat, DataRow } from './core/data/formats.js'
+export type {
+  DataObject,
+  ObjectRowsOptions,
+  ObjectsOptions,
+  ObjectsSource,
+} from './core/data/objects.js'
+export { objects } from './core/data/objects.js'
+export type { DataParamKind } from './core/data/params.js'
+export { dir, file, folder } from './core/data/params.js'
 export {
   describeValue,
   FanoutError,

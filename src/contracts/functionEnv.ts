@@ -11,8 +11,10 @@ export const functionEnvSchema = z.object({
   FANOUT_WORKER_FUNCTION: z.string().min(1).optional(),
   /** `localstack` or `aws`, recorded in manifests. @default 'localstack' with AWS_ENDPOINT_URL, else 'aws' */
   FANOUT_TARGET: z.enum(['localstack', 'aws']).optional(),
-  /** Directory for downloaded job bundles. @default os.tmpdir() */
+  /** Directory for downloaded job bundles and data. @default os.tmpdir() */
   FANOUT_TMP: z.string().optional(),
+  /** The user's buckets the functions may read (`-c dataBuckets=a,b`), comma-separated. @default none */
+  FANOUT_DATA_BUCKETS: z.string().default(''),
   AWS_ENDPOINT_URL: z.string().optional(),
 })
 
@@ -22,6 +24,10 @@ export interface FunctionEnv {
   prefix: string
   workerFunction: string | undefined
   target: 'localstack' | 'aws'
+  /** The user's buckets the functions may read: `objects('s3://<bucket>/...')`. */
+  dataBuckets: string[]
+  /** The function's `/tmp`: `FANOUT_TMP`, else the OS's. */
+  tmpDir: string | undefined
 }
 
 /**
@@ -58,5 +64,9 @@ export function readFunctionEnv(
     prefix: d.FANOUT_PREFIX,
     workerFunction: d.FANOUT_WORKER_FUNCTION,
     target: d.FANOUT_TARGET ?? (d.AWS_ENDPOINT_URL ? 'localstack' : 'aws'),
+    dataBuckets: d.FANOUT_DATA_BUCKETS.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    tmpDir: d.FANOUT_TMP || undefined,
   }
 }

@@ -25,7 +25,12 @@ export interface CpcvOptions {
   readonly testGroups: number
   /** Label spans for purging. @default each label spans only its own observation (nothing to purge) */
   readonly labelSpans?: LabelSpans | undefined
-  /** Embargo as a fraction of T, from 0 up to 1: `h = ceil(embargo · T)` observations. @default 0 */
+  /**
+   * Embargo as a fraction of T, from 0 up to 1: `h = ceil(embargo · T)`
+   * observations after each block of tested groups, counted from the first
+   * observation whose `t0` reaches the block's largest `t1` (AFML snippet 7.3).
+   * @default 0
+   */
   readonly embargo?: number | undefined
 }
 
@@ -80,7 +85,7 @@ export interface Cpcv extends AtomSource<CpcvSplit> {
   readonly splits: number
   /** φ[N, k] = k/N · C(N, k) = C(N − 1, k − 1): how many full backtest paths. */
   readonly pathCount: number
-  /** h = ceil(embargo · T): observations embargoed after each tested group. */
+  /** h = ceil(embargo · T): observations embargoed after each block of tested groups, from where the block's labels end. */
   readonly embargoSize: number
   /** The N groups, contiguous and near-equal in size (as {@link linParts}). */
   readonly groupBounds: readonly CpcvGroup[]
@@ -178,15 +183,56 @@ function overlaps(index: SpanIndex, a: number, b: number): boolean {
   return lo > 0 && (index.maxEnds[lo - 1] as number) >= a
 }
 
+/** Contiguous runs of tested groups, as observation ranges `[start, end)`. */
+function testBlocks(paths: readonly CpcvTestBlock[]): { start: number; end: number }[] {
+  const blocks: { start: number; end: number }[] = []
+  for (const { start, end } of paths) {
+    const last = blocks[blocks.length - 1]
+    if (last !== undefined && last.end === start) last.end = end
+    else blocks.push({ start, end })
+  }
+  return blocks
+}
+
+/**
+ * Where the embargo after a block of tested observations `[start, end)`
+ * begins: at the last bar the block's labels touch — the first observation
+ * after the block whose `t0` reaches the block's largest `t1` — as AFML
+ * snippet 7.3 (`PurgedKFold`) takes `maxT1Idx = t1.index.searchsorted(max t1)`
+ * and resumes training at `maxT1Idx + h`. Without label spans a label
+ * touches only its own observation, so that is `end`.
+ */
+function embargoStart(
+  block: { start: number; end: number },
+  spans: { t0: Float64Array; t1: Float64Array } | undefined,
+  observations: number,
+): number {
+  if (spans === undefined) return block.end
+  let maxT1 = Number.NEGATIVE_INFINITY
+  for (let i = block.start; i < block.end; i++) maxT1 = Math.max(maxT1, spans.t1[i] as number)
+  let i = block.end
+  while (i < observations && (spans.t0[i] as number) < maxT1) i++
+  return i
+}
+
 /**
  * Combinatorial purged cross-validation (AFML ch. 12) as an atom source: the
  * T observations are cut, in time order, into N contiguous groups; each of the
  * C(N, k) splits tests k groups and trains on the rest, minus
  * - purged observations: those whose label span `[t0, t1]` overlaps the label
  *   span of any tested observation (checked exactly, per observation), and
- * - embargoed observations: the `h = ceil(embargo · T)` observations right
- *   after each tested group (`h` is computed on `embargo · T` rounded to 12
- *   significant digits, so 0.07 · 100 gives 7 and not 8).
+ * - embargoed observations: after each contiguous block of tested groups,
+ *   the `h = ceil(embargo · T)` observations from the last bar the block's
+ *   labels touch — counted from the first observation after the block whose
+ *   `t0` reaches the block's largest `t1` — as AFML snippet 7.3
+ *   (`PurgedKFold`) does: `maxT1Idx = t1.index.searchsorted(t1[test].max())`,
+ *   then training resumes at `maxT1Idx + h` (observations in the zone that
+ *   purging removed already count once, as purged). Counting from the block's last
+ *   observation instead would put the embargo inside the purged zone
+ *   whenever labels last longer than `h` bars, where it removes nothing.
+ *   Without label spans the embargo covers the `h` observations right after
+ *   the block. (`h` is computed on `embargo · T` rounded to 12 significant
+ *   digits, so 0.07 · 100 gives 7 and not 8.)
  *
  * The splits' forecasts form φ = k/N · C(N, k) backtest paths, each covering
  * every observation once; see {@link assemblePaths}.
@@ -332,11 +378,14 @@ export function cpcv(options: CpcvOptions): Cpcv {
         }
       }
       let embargoed = 0
-      for (const { end } of paths) {
-        for (let i = end; i < Math.min(end + h, T); i++) {
-          if (role[i] === 0) {
-            role[i] = 3
-            embargoed++
+      if (h > 0) {
+        for (const block of testBlocks(paths)) {
+          const from = embargoStart(block, spans, T)
+          for (let i = from; i < Math.min(from + h, T); i++) {
+            if (role[i] === 0) {
+              role[i] = 3
+              embargoed++
+            }
           }
         }
       }

@@ -7,7 +7,9 @@
  * `Event` invocations are acknowledged with 202 at once and queued.
  */
 import { randomUUID } from 'node:crypto'
+import { realpathSync, rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
 import { downloadFunctionCode } from './codeDownload.js'
 import { EventQueue, type EventRun, type FunctionRunner, type QueuedEvent } from './EventQueue.js'
 import { FunctionPool, type InvocationOutcome } from './FunctionPool.js'
@@ -28,7 +30,7 @@ import {
   outcomeReply,
   serviceError,
 } from './invokeApi.js'
-import { CodeCache } from './lambdaCode.js'
+import { CodeCache, findAwsSdkDir } from './lambdaCode.js'
 import type { LogWriter } from './logs.js'
 import type { MotoClient } from './motoClient.js'
 import { describeRuntimeNode, NodeSelector, type RuntimeNode } from './NodeSelector.js'
@@ -54,6 +56,12 @@ export interface LambdaServiceOptions {
   asyncRetryDelaysMs?: number[]
   /** How long a GetFunction answer is reused (writes through the gateway clear it). @default 1000 */
   configTtlMs?: number
+  /**
+   * Run function processes under Node's permission model, each with its own
+   * `/tmp` (see sandbox.ts), so that reading a host path fails as on Lambda.
+   * @default true (FANOUT_EMULATOR_SANDBOX=off turns it off in the gateway)
+   */
+  sandbox?: boolean
 }
 
 /** Per-function process counts and queue lengths, for the health route and tests. */
@@ -86,6 +94,8 @@ export class LambdaService {
   constructor(options: LambdaServiceOptions) {
     this.#options = options
     this.#code = new CodeCache(options.stateDir)
+    // the /tmp of processes of an earlier gateway that did not stop cleanly
+    rmSync(join(options.stateDir, 'tmp'), { recursive: true, force: true })
     this.#nodes = options.nodes ?? new NodeSelector()
     this.#maxProcesses = options.maxProcessesPerFunction ?? Math.max(8, availableParallelism() * 4)
     this.#events = new EventQueue({
@@ -295,7 +305,34 @@ export class LambdaService {
     ])
     if (!node.matches) this.#warnFallback(config.functionName, node)
     const { endpointUrl, runtimePath } = this.#options
-    return runtimeSpec(config, { codeDir, endpointUrl, runtimePath, nodePath: node.path })
+    return runtimeSpec(config, {
+      codeDir,
+      endpointUrl,
+      runtimePath,
+      nodePath: node.path,
+      nodeVersion: node.version,
+      ...(this.#options.sandbox === false ? {} : { sandbox: this.#sandboxPaths(codeDir) }),
+    })
+  }
+
+  /** What a sandboxed function process may read besides its /tmp: its code, the runtime, the SDK. */
+  #sandboxPaths(codeDir: string): { tmpRoot: string; read: string[] } {
+    const real = (p: string) => {
+      try {
+        return realpathSync(p)
+      } catch {
+        return p
+      }
+    }
+    const read = [real(codeDir), real(dirname(this.#options.runtimePath))]
+    const codeRoot = real(this.#code.root)
+    read.push(join(codeRoot, 'package.json'))
+    // Lambda's runtime ships the AWS SDK; the emulator links fanout's into <code>/node_modules:
+    // Node checks the link's path, then loads the modules from where they really are
+    read.push(join(codeRoot, 'node_modules'))
+    const sdk = findAwsSdkDir()
+    if (sdk) read.push(dirname(real(sdk)))
+    return { tmpRoot: join(this.#options.stateDir, 'tmp'), read }
   }
 
   /** One log line per function and Node major when its functions fall back to the gateway's Node. */

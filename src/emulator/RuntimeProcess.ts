@@ -5,6 +5,9 @@
  * its console and stdout lines, and dies on a timeout (SIGKILL).
  */
 import { type ChildProcess, fork } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, realpathSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import type {
   ChildMessage,
@@ -13,6 +16,23 @@ import type {
   ResultMessage,
   RuntimeFunctionInfo,
 } from './runtimeProtocol.js'
+import { sandboxArgs } from './sandbox.js'
+
+/** A process's own `/tmp` and the flags and environment that confine it to it. */
+function sandboxOf(sandbox: NonNullable<RuntimeSpec['sandbox']>) {
+  if (sandboxArgs(sandbox.nodeVersion, { read: [], write: [] }) === undefined) return undefined
+  const dir = join(sandbox.tmpRoot, `p-${process.pid}-${randomBytes(6).toString('hex')}`)
+  mkdirSync(dir, { recursive: true })
+  // the permission model checks real paths
+  const tmpDir = realpathSync(dir)
+  const execArgv = sandboxArgs(sandbox.nodeVersion, { read: sandbox.read, write: [tmpDir] }) ?? []
+  return {
+    tmpDir,
+    execArgv,
+    // HOME too: a Lambda filesystem has no ~/.aws (the SDK looks there), only /tmp is writable
+    env: { TMPDIR: tmpDir, TMP: tmpDir, TEMP: tmpDir, FANOUT_TMP: tmpDir, HOME: tmpDir },
+  }
+}
 
 /** Everything needed to start a runtime process for one version of a function. */
 export interface RuntimeSpec {
@@ -30,6 +50,12 @@ export interface RuntimeSpec {
   info: RuntimeFunctionInfo
   timeoutSeconds: number
   memoryMb: number
+  /**
+   * Run under Node's permission model: each process gets its own directory
+   * under `tmpRoot` as its `/tmp` (`TMPDIR`, `FANOUT_TMP`), removed when it
+   * exits, and may read only `read` and that directory. Absent: no sandbox.
+   */
+  sandbox?: { tmpRoot: string; read: readonly string[]; nodeVersion: string }
 }
 
 /** Where a runtime process is in its life. */
@@ -55,17 +81,25 @@ export class RuntimeProcess {
   #pending: ((result: ResultMessage | { exit: string }) => void) | undefined
   #exitReason: string | undefined
 
+  /** This process's `/tmp`, when sandboxed. */
+  readonly tmpDir: string | undefined
+
   constructor(spec: RuntimeSpec, onLog: (message: string) => void) {
     this.generation = spec.generation
     this.onLog = onLog
+    const sandbox = spec.sandbox && sandboxOf(spec.sandbox)
+    this.tmpDir = sandbox?.tmpDir
     this.child = fork(spec.runtimePath, [], {
       cwd: spec.codeDir,
-      env: spec.env,
+      env: sandbox ? { ...spec.env, ...sandbox.env } : spec.env,
       execPath: spec.nodePath,
-      execArgv: [],
+      execArgv: sandbox?.execArgv ?? [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     })
+    if (sandbox) {
+      this.child.once('exit', () => rmSync(sandbox.tmpDir, { recursive: true, force: true }))
+    }
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (stream)
         createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (l) =>

@@ -25,7 +25,12 @@ import { DEFAULT_RUNTIMES } from './NodeSelector.js'
 export interface GatewayOptions
   extends Pick<
     LambdaServiceOptions,
-    'maxProcessesPerFunction' | 'idleTimeoutMs' | 'asyncRetryDelaysMs' | 'configTtlMs' | 'nodes'
+    | 'maxProcessesPerFunction'
+    | 'idleTimeoutMs'
+    | 'asyncRetryDelaysMs'
+    | 'configTtlMs'
+    | 'nodes'
+    | 'sandbox'
   > {
   /** Port to listen on; 0 picks a free one. @default 4566 */
   port?: number
@@ -240,6 +245,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ? { maxProcessesPerFunction: options.maxProcessesPerFunction }
       : {}),
     ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.sandbox !== undefined ? { sandbox: options.sandbox } : {}),
     ...(options.asyncRetryDelaysMs !== undefined
       ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs }
       : {}),

@@ -11,6 +11,7 @@
  * | `--runtime` | `FANOUT_LAMBDA_RUNTIME` | path of `lambdaRuntime.js` (default: next to this file) |
  * | `--max-processes` | `FANOUT_EMULATOR_MAX_PROCESSES` | most processes per function |
  * | | `FANOUT_NODE_<major>` | the Node binary for `nodejs<major>.x` functions (see nodeBinary.ts) |
+ * | | `FANOUT_EMULATOR_SANDBOX` | `off`: function processes may read the whole host (default: only their code and /tmp, see sandbox.ts) |
  *
  * Stops cleanly (every Lambda process included) on SIGTERM or SIGINT.
  */
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     stateDir,
     runtimePath,
     ...(maxProcesses ? { maxProcessesPerFunction: Number(maxProcesses) } : {}),
+    ...(env.FANOUT_EMULATOR_SANDBOX === 'off' ? { sandbox: false } : {}),
   })
   process.stderr.write(
     `fanout emulator gateway on ${gateway.url} (moto on ${motoPort}, pid ${process.pid})\n`,

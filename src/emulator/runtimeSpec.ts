@@ -19,6 +19,13 @@ export interface RuntimeSpecInputs {
   runtimePath: string
   /** The Node binary for the function's runtime. */
   nodePath: string
+  /** Its version (`v22.23.3`), which decides the permission flags. */
+  nodeVersion?: string
+  /**
+   * Sandbox the function's processes: each its own `/tmp` under `tmpRoot`,
+   * and reads only of `read` (code, runtime, SDK) and that `/tmp`. @default no sandbox
+   */
+  sandbox?: { tmpRoot: string; read: readonly string[] }
 }
 
 /**
@@ -30,7 +37,8 @@ export interface RuntimeSpecInputs {
  * ```
  */
 export function runtimeSpec(config: FunctionConfig, inputs: RuntimeSpecInputs): RuntimeSpec {
-  const { codeDir, endpointUrl, runtimePath, nodePath } = inputs
+  const { codeDir, endpointUrl, runtimePath, nodePath, nodeVersion } = inputs
+  const sandbox = inputs.sandbox && nodeVersion ? { ...inputs.sandbox, nodeVersion } : undefined
   const logStream = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[${config.version}]${createHash('md5').update(config.functionArn).digest('hex')}`
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -62,6 +70,7 @@ export function runtimeSpec(config: FunctionConfig, inputs: RuntimeSpecInputs): 
         config.memoryMb,
         config.timeoutSeconds,
         nodePath,
+        sandbox ?? null,
       ]),
     )
     .digest('hex')
@@ -73,6 +82,7 @@ export function runtimeSpec(config: FunctionConfig, inputs: RuntimeSpecInputs): 
     nodePath,
     timeoutSeconds: config.timeoutSeconds,
     memoryMb: config.memoryMb,
+    ...(sandbox ? { sandbox } : {}),
     info: {
       functionName: config.functionName,
       functionVersion: config.version,

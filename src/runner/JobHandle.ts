@@ -1,15 +1,18 @@
+import pMap from 'p-map'
 import type { JobStatus, Manifest } from '../core/manifest.js'
 import { type Progress, progressOf } from '../core/schedule.js'
 import type { ColumnTable } from '../core/table.js'
 import type { Row, Scalar } from '../core/types.js'
 import type { RunOutcome } from '../executors/Executor.js'
-import { readPartial } from '../runtime/partials.js'
+import { readPartial, readPartialColumns } from '../runtime/partials.js'
 import type { RunStats } from '../runtime/reduce.js'
 import { errorsTableKey, resultKey, statsKey, summaryKey } from '../store/layout.js'
 import { loadManifest } from '../store/manifests.js'
-import { writeOutput } from '../store/output.js'
+import { type StreamedOutput, writeOutputStream } from '../store/output.js'
 import { concatTables, decodeTable, tableToRows } from '../store/parquet.js'
 import type { ResultStore } from '../store/ResultStore.js'
+import { type TableStream, unionColumns } from '../store/tableStream.js'
+import { formatFromPath } from '../store/textFormats.js'
 import type { Target } from './options.js'
 
 /** One atom error, as the errors table holds it. */
@@ -153,11 +156,32 @@ export class JobHandle<R extends Row = Row> {
    * whole table in memory): the rows of every molecule stored so far.
    */
   async *rows(): AsyncGenerator<ResultRow<R>> {
+    for await (const table of this.#partials()) {
+      for (const row of tableToRows(table)) yield row as ResultRow<R>
+    }
+  }
+
+  /** The tables of the molecules stored so far, in atom order, one read at a time. */
+  async *#partials(): AsyncGenerator<ColumnTable> {
     for (const m of this.#manifest.molecules) {
       if (m.status !== 'done') continue
       const partial = await readPartial(this.#store, this.id, m.id)
-      if (!partial) continue
-      for (const row of tableToRows(partial.table)) yield row as ResultRow<R>
+      if (partial) yield partial.table
+    }
+  }
+
+  /**
+   * The result as a stream of tables, partial by partial, with the union of
+   * their columns read from their footers first (ranged reads, no rows).
+   */
+  async tableStream(): Promise<TableStream> {
+    const done = this.#manifest.molecules.filter((m) => m.status === 'done')
+    const schemas = await pMap(done, (m) => readPartialColumns(this.#store, this.id, m.id), {
+      concurrency: 16,
+    })
+    return {
+      columns: unionColumns(schemas.filter((s) => s !== undefined)),
+      tables: this.#partials(),
     }
   }
 
@@ -190,12 +214,25 @@ export class JobHandle<R extends Row = Row> {
 
   /**
    * Write the result to `path`, as Parquet, CSV or JSON Lines by its
-   * extension, atomically. Returns the absolute path.
+   * extension, atomically, streamed partial by partial from the store (disk
+   * or S3): one partial is in memory at a time, so a result larger than
+   * memory can be written. Parquet is written row group by row group (a row
+   * group per partial). Returns the absolute path.
    *
    * @throws {@link UsageError} for any other extension
+   * @example
+   * ```ts
+   * await (await openJob('sweep-1')).write('sweep.csv')
+   * ```
    */
   async write(path: string): Promise<string> {
-    return writeOutput(path, await this.table())
+    return (await this.writeStreamed(path)).path
+  }
+
+  /** {@link write}, returning the row count too. */
+  async writeStreamed(path: string): Promise<StreamedOutput> {
+    formatFromPath(path)
+    return writeOutputStream(path, await this.tableStream())
   }
 }
 

@@ -1,3 +1,4 @@
+import { dataParamsOf } from '../core/data/params.js'
 import { FAULTS_VARIABLE, parseFaults } from '../core/faults.js'
 import type { Executor } from '../executors/Executor.js'
 import { LocalExecutor } from '../executors/local/LocalExecutor.js'
@@ -5,6 +6,9 @@ import { FsResultStore } from '../store/FsResultStore.js'
 import type { ResultStore } from '../store/ResultStore.js'
 import { AWS_SDK, importOptional } from './optionalDeps.js'
 import type { Target } from './options.js'
+import type { PlannedJob } from './planJob.js'
+import { dataParamValues } from './stagingChecks.js'
+import type { StagingEvent } from './stagingEvents.js'
 
 /** What a backend is built from. */
 export interface BackendRequest {
@@ -29,7 +33,20 @@ export interface Backend {
   warmUp(): void
   /** Called once the job is bundled and its params valid: load it in the workers. */
   prepareJob?(bundlePath: string, jobFile: string, params: unknown): void
+  /**
+   * Called once the job is planned, before it runs: check its data params,
+   * and for a cloud target stage them in the stack's bucket. Returns the
+   * params to run with (data params as references for a cloud target).
+   */
+  stageData?(planned: PlannedJob, options?: StageDataOptions): Promise<unknown>
   close(): Promise<void>
+}
+
+/** Options of {@link Backend.stageData}. */
+export interface StageDataOptions {
+  /** Staging progress: hashing, uploading, skipped (already in the bucket). */
+  onStaging?: (event: StagingEvent) => void
+  signal?: AbortSignal
 }
 
 /** The local backend: worker threads (or in-process with 1 worker) over `<root>`. */
@@ -46,6 +63,15 @@ export function localBackend(request: BackendRequest): Backend {
     where: request.workers === 1 ? 'in-process (1 worker)' : `on ${request.workers} worker threads`,
     warmUp: () => executor.warmUp(),
     prepareJob: (path, file, params) => executor.prepareJob(path, file, params),
+    // locally a data param is its path: check that it names what it should
+    stageData: async (planned) => {
+      dataParamValues(
+        (planned.params ?? {}) as Record<string, unknown>,
+        dataParamsOf(planned.job.params),
+        process.cwd(),
+      )
+      return planned.params
+    },
     close: () => executor.close(),
   }
 }

@@ -3,7 +3,12 @@ import type { DeployedStack } from '../aws/client/deploy.js'
 import { findDeployment } from '../aws/client/stackLookup.js'
 import { type CloudTarget, connectionFor, type TargetConnection } from '../aws/connection.js'
 import { S3ResultStore, s3ClientFor } from '../aws/s3/S3ResultStore.js'
+import { sdkS3Objects } from '../aws/s3/sdkObjects.js'
+import { installDataAccess } from '../core/data/access.js'
+import { LocalDataAccess } from '../runtime/data/LocalDataAccess.js'
 import type { Backend, BackendRequest } from './backends.js'
+import { stageJobData } from './staging.js'
+import { LAMBDA_DEFAULT_EPHEMERAL_MB } from './stagingChecks.js'
 
 /** A cloud target's deployment, connection and S3 store over the stack's bucket. */
 export interface CloudSite {
@@ -35,13 +40,37 @@ export async function cloudBackend(request: BackendRequest): Promise<Backend> {
     molecules: request.molecules,
     atomsPerMolecule: request.atomsPerMolecule,
   })
+  // the CLI plans the job in this process: its sources read local files, and
+  // S3 data buckets with the user's own credentials
+  const data = new LocalDataAccess({ s3: sdkS3Objects(site.store.client) })
+  const previous = installDataAccess(data)
   return {
     target: request.target,
     executor,
     store: site.store,
     where: `on Lambda (${request.target})`,
     warmUp() {},
+    async stageData(planned, options = {}) {
+      const { params } = await stageJobData({
+        planned,
+        target: site.connection.target,
+        store: site.store,
+        client: site.store.client,
+        bucket: site.deployed.bucket,
+        prefix: site.store.prefix,
+        data,
+        limits: {
+          memoryMb: site.deployed.workerMemoryMb ?? 1769,
+          ephemeralStorageMb: site.deployed.workerEphemeralStorageMb ?? LAMBDA_DEFAULT_EPHEMERAL_MB,
+        },
+        dataBuckets: site.deployed.dataBuckets,
+        ...options,
+      })
+      return params
+    },
     // the job handle keeps the store's client to stream rows afterwards
-    async close() {},
+    async close() {
+      installDataAccess(previous)
+    },
   }
 }

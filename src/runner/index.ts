@@ -1,6 +1,7 @@
 // fanout's Node-side library API (`fanout/runner`): run jobs on any target from
 // code, and read past jobs. The CLI is a thin layer over these functions.
 
+export { DataError } from '../core/data/errors.js'
 export {
   FanoutError,
   JobCodeError,
@@ -32,3 +33,4 @@ export { TARGETS } from './options.js'
 export type { PlanCallOptions, PlanInfo } from './planJob.js'
 export { resume } from './resumeJob.js'
 export { plan, run } from './runJob.js'
+export type { StagingEvent } from './stagingEvents.js'

@@ -15,7 +15,7 @@ export interface OptionalGroup {
   readonly packages: readonly string[]
 }
 
-/** The AWS SDK clients of the cloud path (`--target localstack|aws`, `status`, `logs`). */
+/** The AWS SDK clients of the cloud path (`--target localstack|aws`, `status`, `logs`), and its upload helper (staging data). */
 export const AWS_SDK: OptionalGroup = {
   what: 'the AWS SDK',
   packages: [
@@ -23,6 +23,7 @@ export const AWS_SDK: OptionalGroup = {
     '@aws-sdk/client-sfn',
     '@aws-sdk/client-cloudformation',
     '@aws-sdk/client-cloudwatch-logs',
+    '@aws-sdk/lib-storage',
   ],
 }
 

@@ -4,6 +4,7 @@ import { describeValue, UsageError } from '../core/errors.js'
 import { PARTITION_SCHEMES } from '../core/types.js'
 import type { ProgressEvent } from '../executors/Executor.js'
 import { parseDuration } from './duration.js'
+import type { StagingEvent } from './stagingEvents.js'
 
 /** Where a job runs: this machine's threads, an emulated or LocalStack endpoint, or AWS. */
 export const TARGETS = ['local', 'localstack', 'aws'] as const
@@ -70,6 +71,8 @@ export interface RunOptions extends PlanOptions, RecoveryOptions {
   signal?: AbortSignal
   /** Stop the run gently: no new molecule starts, running ones finish; the job ends interrupted (resumable). */
   stopSignal?: AbortSignal
+  /** Called as data params are staged for a cloud target: hashed, uploaded (with bytes so far), skipped. */
+  onStaging?: (event: StagingEvent) => void
 }
 
 /** Options of `resume()`: where the job is, and how to run what is left. */
@@ -146,6 +149,7 @@ const optionsSchema = z
     speculate: z.boolean().optional(),
     timeout: z.union([z.number(), z.string()]).optional(),
     force: z.boolean().optional(),
+    onStaging: z.function().optional(),
   })
   .strict()
 
@@ -174,6 +178,7 @@ export interface ResolvedOptions {
     timeoutMs: number | undefined
   }
   force: boolean
+  onStaging: ((event: StagingEvent) => void) | undefined
 }
 
 /**
@@ -216,6 +221,7 @@ export function resolveOptions(options: RunOptions | undefined, api: string): Re
       timeoutMs: timeoutOf(o.timeout),
     },
     force: o.force ?? false,
+    onStaging: o.onStaging as ResolvedOptions['onStaging'],
   }
 }
 

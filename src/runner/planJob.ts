@@ -6,6 +6,7 @@ import { parseParams, validateParams } from '../core/params.js'
 import type { PartitionScheme } from '../core/types.js'
 import { type CostSource, cutMolecules } from '../runtime/atomCosts.js'
 import { bundleJob, type JobBundle } from '../runtime/bundle.js'
+import { atomsOf } from '../runtime/data/install.js'
 import { loadJobBundle } from '../runtime/loadJob.js'
 import type { EstimateOptions, JobEstimate } from './estimateJob.js'
 import type { JobHandle } from './JobHandle.js'
@@ -64,7 +65,7 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
     ? parseParams(request.params as readonly string[], job.params)
     : validateParams(job.params, request.params ?? {})
   request.onReady?.(bundle, params)
-  const numAtoms = countAtoms(job, params, request.jobFile)
+  const numAtoms = await countAtoms(job, params, request.jobFile)
   if (request.scheme === 'weighted' && numAtoms > MAX_WEIGHTED_ATOMS) {
     throw new UsageError(
       `--partition weighted keeps one cost per atom in memory, for at most ${MAX_WEIGHTED_ATOMS.toLocaleString('en-US')} atoms; this job has ${numAtoms.toLocaleString('en-US')}: use --partition linear or nested`,
@@ -95,11 +96,18 @@ export async function planJob(request: PlanRequest): Promise<PlannedJob> {
  *
  * @throws {@link JobCodeError} when `atoms` throws or its source reports no usable count
  */
-export function countAtoms(job: Job, params: unknown, jobFile: string): number {
+export async function countAtoms(job: Job, params: unknown, jobFile: string): Promise<number> {
   let count: unknown
   try {
-    count = job.atoms(params).count
+    // data sources may fetch first (a listing, a line index): atomsOf waits for them
+    count = (await atomsOf(job, params)).count
   } catch (error) {
+    // a data source says what is wrong with the data (and what to do): pass that on as is
+    if ((error as Error | undefined)?.name === 'DataError') {
+      throw new JobCodeError('atoms', `the job's atoms(params): ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
     throw new JobCodeError(
       'atoms',
       `the job's atoms(params) threw ${describeThrown(error)} (in ${jobFile}); fix the job's atoms function`,

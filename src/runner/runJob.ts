@@ -154,13 +154,20 @@ async function runOn<R extends Row>(
   const planMs = performance.now() - planStarted
   const jobId = o.jobId ?? newJobId(planned.jobName)
   await assertJobIdFree(store, jobId)
+  // data params: checked, and staged in the stack's bucket for a cloud target (part 6)
+  const params = backend.stageData
+    ? await backend.stageData(planned, {
+        ...(o.onStaging ? { onStaging: o.onStaging } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      })
+    : planned.params
   const manifest = createManifest({
     jobId,
     jobName: planned.jobName,
     jobFile,
     target: o.target,
     bundle: { sha256: planned.bundle.sha256, bytes: planned.bundle.bytes },
-    params: planned.params,
+    params,
     numAtoms: planned.numAtoms,
     scheme: planned.scheme,
     boundaries: planned.boundaries,

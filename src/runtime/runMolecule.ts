@@ -1,7 +1,9 @@
+import { installedDataAccess } from '../core/data/access.js'
 import { describeThrown, JobCodeError, RowShapeError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
 import { type ColumnTable, TableBuilder } from '../core/table.js'
 import type { AtomSource, Row } from '../core/types.js'
+import { atomsOf } from './data/install.js'
 
 /** One atom that threw. */
 export interface AtomError {
@@ -81,9 +83,32 @@ export function prepare(
   const hit = byParams.get(key)
   if (hit) return { promise: hit, cached: true }
   const promise = (async () => {
+    // atoms first: data sources say what they read by range, and the rest of
+    // the job's data is made local (downloaded on Lambda) before setup reads it
+    let source: AtomSource<unknown>
+    try {
+      source = await atomsOf(job, params)
+    } catch (error) {
+      throw jobCodeError('atoms', error)
+    }
+    try {
+      await installedDataAccess()?.beforeSetup?.()
+    } catch (error) {
+      throw new JobCodeError(
+        'setup',
+        `the job's data could not be made local: ${describeThrown(error)}`,
+        {
+          cause: error,
+        },
+      )
+    }
+    let state: unknown
     const started = performance.now()
-    const state = job.setup ? await job.setup(params) : undefined
-    const source = job.atoms(params)
+    try {
+      state = job.setup ? await job.setup(params) : undefined
+    } catch (error) {
+      throw jobCodeError('setup', error)
+    }
     return { source, state, setupMs: performance.now() - started }
   })()
   byParams.set(key, promise)
@@ -91,9 +116,39 @@ export function prepare(
   return { promise, cached: false }
 }
 
+/** The error of the job's `atoms(params)` or `setup(params)`, as the user's. */
+function jobCodeError(phase: 'atoms' | 'setup', error: unknown): JobCodeError {
+  if ((error as Error | undefined)?.name === 'DataError') {
+    return new JobCodeError(phase, `the job's ${phase}(params): ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+  return new JobCodeError(
+    phase,
+    `the job's ${phase}(params) threw ${describeThrown(error)}${accessHint(error)}`,
+    { cause: error },
+  )
+}
+
+/**
+ * What to do about a read the permission model refused: the emulator runs
+ * functions so that they read only their code and their /tmp, as on Lambda,
+ * where the host's files do not exist.
+ */
+export function accessHint(error: unknown): string {
+  return (error as { code?: unknown } | null)?.code === 'ERR_ACCESS_DENIED'
+    ? ` (${(error as { resource?: unknown }).resource ?? 'that path'} is outside the function's code and /tmp: on Lambda only those exist; pass a file as a file() param, or a folder as folder(), and fanout carries it with the job)`
+    : ''
+}
+
 function toAtomError(atom: number, error: unknown): AtomError {
   if (error instanceof Error) {
-    return { atom, name: error.name, message: error.message, stack: error.stack ?? '' }
+    return {
+      atom,
+      name: error.name,
+      message: error.message + accessHint(error),
+      stack: error.stack ?? '',
+    }
   }
   return { atom, name: 'NonError', message: String(error), stack: '' }
 }
@@ -120,16 +175,7 @@ export async function runMolecule(
   const attempt = options.attempt ?? 1
   const setupStarted = performance.now()
   const { promise, cached } = prepare(job, params)
-  let prepared: Prepared
-  try {
-    prepared = await promise
-  } catch (error) {
-    throw new JobCodeError(
-      job.setup ? 'setup' : 'atoms',
-      `the job's ${job.setup ? 'setup(params)' : 'atoms(params)'} threw ${describeThrown(error)}`,
-      { cause: error },
-    )
-  }
+  const prepared = await promise
   const { source, state } = prepared
   const setupMs = cached ? 0 : performance.now() - setupStarted
   if (

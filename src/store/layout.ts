@@ -13,7 +13,11 @@
  * jobs/<jobId>/crashes/000000-1.json            a worker attempt that threw before storing its partial
  * jobs/<jobId>/estimate.json                    the cost estimate made before the run, when one was
  * jobs/<jobId>/report.html                      the run report (`fanout report`, `run --report`), local jobs
+ * jobs/<jobId>/data/<name>.json                 data facts pinned for the job (an S3 listing, a line index)
  * bundles/<sha256>.mjs                          the job bundle, content-addressed
+ * data/<sha256>                                 a staged file (a file() param), content-addressed
+ * data/<sha256>.folder.json                     a staged folder's listing (each file at data/<its sha256>)
+ * data/<sha256>.<name>.json                     a fact about a staged file, computed once (a line index)
  * ```
  *
  * Molecule ids are zero-padded to 6 digits so that keys sort in molecule
@@ -203,4 +207,53 @@ export function estimateKey(jobId: string): string {
 /** `jobs/<jobId>/report.html`: where `fanout report` writes a job's report by default. */
 export function reportKey(jobId: string): string {
   return `${jobPrefix(jobId)}report.html`
+}
+
+/** `data/`: staged data, content-addressed. */
+export const DATA_PREFIX = 'data/'
+
+const SHA256 = /^[0-9a-f]{64}$/
+const FACT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/
+
+function checkSha(sha256: string): string {
+  if (!SHA256.test(sha256)) {
+    throw new RangeError(`Expected a sha256 in lowercase hex, got ${describeValue(sha256)}`)
+  }
+  return sha256
+}
+
+function checkFactName(name: string): string {
+  if (!FACT_NAME.test(name)) {
+    throw new RangeError(
+      `Expected a data fact name of letters, digits, "-" and "_", got ${describeValue(name)}`,
+    )
+  }
+  return name
+}
+
+/**
+ * `data/<sha256>`: a staged file, by the sha256 of its bytes.
+ *
+ * @example
+ * ```ts
+ * dataKey('9f86d0...') // 'data/9f86d0...'
+ * ```
+ */
+export function dataKey(sha256: string): string {
+  return `${DATA_PREFIX}${checkSha(sha256)}`
+}
+
+/** `data/<sha256>.folder.json`: a staged folder's listing, by the sha256 of the listing. */
+export function folderListingKey(sha256: string): string {
+  return `${DATA_PREFIX}${checkSha(sha256)}.folder.json`
+}
+
+/** `data/<sha256>.<name>.json`: a fact about a staged file (a line index), kept for every job. */
+export function dataFactKey(sha256: string, name: string): string {
+  return `${DATA_PREFIX}${checkSha(sha256)}.${checkFactName(name)}.json`
+}
+
+/** `jobs/<jobId>/data/<name>.json`: a data fact pinned for one job (an S3 listing). */
+export function jobDataKey(jobId: string, name: string): string {
+  return `${jobPrefix(jobId)}data/${checkFactName(name)}.json`
 }

@@ -1,8 +1,17 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { ColumnTable } from '../core/table.js'
+import { ParquetStreamWriter } from './parquet/streamWriter.js'
 import { encodeTable } from './parquet.js'
-import { encodeCsv, encodeJsonl, formatFromPath } from './textFormats.js'
+import { alignTable, type TableStream } from './tableStream.js'
+import {
+  encodeCsv,
+  encodeCsvHeader,
+  encodeCsvRows,
+  encodeJsonl,
+  formatFromPath,
+} from './textFormats.js'
 
 /** Write a result table to `path` in the format its extension names, atomically. */
 export function writeOutput(path: string, table: ColumnTable): string {
@@ -34,4 +43,59 @@ export function writeFileAtomic(path: string, body: Uint8Array | string): string
     throw error
   }
   return target
+}
+
+/** What {@link writeOutputStream} wrote. */
+export interface StreamedOutput {
+  /** The absolute path written. */
+  path: string
+  rows: number
+}
+
+/**
+ * Write tables that arrive one at a time to `path`, in the format its
+ * extension names, holding one table at a time: CSV and JSON Lines are
+ * appended table by table, Parquet is written row group by row group (one
+ * or more per table). The file appears whole or not at all (a temp file,
+ * then a rename). The bytes are those {@link writeOutput} writes for the
+ * tables combined, except that a Parquet file has a row group per table.
+ *
+ * @throws {@link UsageError} for an extension other than .parquet, .csv, .jsonl
+ * @example
+ * ```ts
+ * await writeOutputStream('result.csv', { columns, tables: partials() })
+ * ```
+ */
+export async function writeOutputStream(
+  path: string,
+  stream: TableStream,
+): Promise<StreamedOutput> {
+  const format = formatFromPath(path)
+  const target = resolve(path)
+  mkdirSync(dirname(target), { recursive: true })
+  const tmp = `${target}.tmp-${process.pid}-${Date.now().toString(36)}`
+  const file = await open(tmp, 'w')
+  let rows = 0
+  try {
+    if (format === 'parquet') {
+      const writer = new ParquetStreamWriter(file, stream.columns)
+      for await (const table of stream.tables) await writer.write(alignTable(table, stream.columns))
+      await writer.finish()
+      rows = writer.rows
+    } else {
+      if (format === 'csv') await file.write(encodeCsvHeader(stream.columns))
+      for await (const table of stream.tables) {
+        const aligned = alignTable(table, stream.columns)
+        await file.write(format === 'csv' ? encodeCsvRows(aligned) : encodeJsonl(aligned))
+        rows += table.numRows
+      }
+    }
+    await file.close()
+    await rename(tmp, target)
+  } catch (error) {
+    await file.close().catch(() => undefined)
+    await rm(tmp, { force: true })
+    throw error
+  }
+  return { path: target, rows }
 }

@@ -76,9 +76,21 @@ function csvCell(column: Column): CellFormatter {
  * ```
  */
 export function encodeCsv(table: ColumnTable): string {
+  return encodeCsvHeader(table.columns) + encodeCsvRows(table)
+}
+
+/** The header line of {@link encodeCsv}: the column names, quoted as needed, and `\n`. */
+export function encodeCsvHeader(columns: readonly Pick<Column, 'name'>[]): string {
+  return `${columns.map((column) => csvQuote(column.name)).join(',')}\n`
+}
+
+/**
+ * The rows of {@link encodeCsv} without its header, each line ending in `\n`
+ * (`''` for no rows): write a header once, then the rows of table after table.
+ */
+export function encodeCsvRows(table: ColumnTable): string {
   const formatters = table.columns.map(csvCell)
-  const lines = new Array<string>(table.numRows + 1)
-  lines[0] = table.columns.map((column) => csvQuote(column.name)).join(',')
+  const lines = new Array<string>(table.numRows)
   const columns = table.columns
   for (let row = 0; row < table.numRows; row++) {
     let line = ''
@@ -86,9 +98,9 @@ export function encodeCsv(table: ColumnTable): string {
       if (c > 0) line += ','
       line += (formatters[c] as CellFormatter)((columns[c] as Column).values[row] as Scalar, row)
     }
-    lines[row + 1] = line
+    lines[row] = line
   }
-  return `${lines.join('\n')}\n`
+  return table.numRows === 0 ? '' : `${lines.join('\n')}\n`
 }
 
 function jsonCell(column: Column): CellFormatter {

@@ -18,6 +18,35 @@ export interface DeployedStack {
   /** Every function's name, for `fanout logs`. */
   functions: Record<'plan' | 'worker' | 'tally' | 'reduce', string>
   deployedAt: string
+  /** The worker's memory, MB (absent in records of stacks deployed before fanout recorded it). */
+  workerMemoryMb?: number
+  /** The worker's ephemeral storage (`/tmp`), MB. */
+  workerEphemeralStorageMb?: number
+  /** The user's buckets the stack may read (`-c dataBuckets=a,b`). */
+  dataBuckets?: string[]
+}
+
+/**
+ * The optional outputs of a stack (the worker's limits and the data buckets),
+ * as a deploy record keeps them; absent outputs stay absent.
+ */
+export function limitsFromOutputs(
+  outputs: Record<string, string | undefined>,
+): Pick<DeployedStack, 'workerMemoryMb' | 'workerEphemeralStorageMb' | 'dataBuckets'> {
+  const number = (key: string) => {
+    const value = Number(outputs[key])
+    return Number.isFinite(value) && value > 0 ? value : undefined
+  }
+  const memory = number('WorkerMemoryMb')
+  const storage = number('WorkerEphemeralStorageMb')
+  const buckets = outputs.DataBuckets
+  return {
+    ...(memory ? { workerMemoryMb: memory } : {}),
+    ...(storage ? { workerEphemeralStorageMb: storage } : {}),
+    ...(buckets !== undefined
+      ? { dataBuckets: buckets === '-' ? [] : buckets.split(',').filter(Boolean) }
+      : {}),
+  }
 }
 
 /** Options of {@link deployStack}. */
@@ -159,6 +188,7 @@ export async function deployStack(
       reduce: need('ReduceFunctionName'),
     },
     deployedAt: new Date().toISOString(),
+    ...limitsFromOutputs(outputs ?? {}),
   }
   const file = targetFile(root, connection.target)
   writeFileSync(`${file}.tmp`, `${JSON.stringify(deployed, null, 2)}\n`)

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path'
 import { UsageError } from '../../core/errors.js'
 import { type CloudTarget, clientConfig, type TargetConnection } from '../connection.js'
-import type { DeployedStack } from './deploy.js'
+import { type DeployedStack, limitsFromOutputs } from './deploy.js'
 
 /** The stack outputs fanout reads, by the names the stack gives them. */
 const OUTPUTS = {
@@ -73,6 +73,7 @@ export function deploymentFromOutputs(
       reduce: need(OUTPUTS.reduce),
     },
     deployedAt: new Date().toISOString(),
+    ...limitsFromOutputs(outputs),
   }
 }
 

@@ -1,6 +1,10 @@
+import { tmpdir } from 'node:os'
 import type { FunctionEnv } from '../../contracts/functionEnv.js'
+import type { ResultStore } from '../../store/ResultStore.js'
 import { connectionFor, type TargetConnection } from '../connection.js'
+import { S3DataAccess } from '../s3/S3DataAccess.js'
 import { S3FetchStore } from '../s3/S3FetchStore.js'
+import { normalizePrefix } from '../s3/s3Keys.js'
 import { fetchConnection } from '../signedFetch.js'
 import { fetchInvoker } from './fetchInvoker.js'
 import type { WorkerInvoker } from './invoke.js'
@@ -40,4 +44,24 @@ export function functionWorkerInvoker(
     fetchConnection(connection, 'lambda', { tries: 1 }),
     env.workerFunction as string,
   )
+}
+
+/**
+ * The data access of a function, installed for the job's data sources and
+ * data params: S3 range reads and downloads over signed fetch, into the
+ * function's `/tmp`.
+ */
+export function functionDataAccess(
+  env: FunctionEnv,
+  store: ResultStore,
+  connection: TargetConnection = functionConnection(env),
+): S3DataAccess {
+  return new S3DataAccess({
+    store,
+    connection: fetchConnection(connection, 's3'),
+    bucket: env.bucket,
+    prefix: normalizePrefix(env.prefix),
+    tmpDir: env.tmpDir ?? tmpdir(),
+    dataBuckets: env.dataBuckets,
+  })
 }

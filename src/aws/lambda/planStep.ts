@@ -6,6 +6,7 @@ import { parseJobParams } from '../../core/params.js'
 import { markCrashed, markStartedMany, pendingDispatches } from '../../core/schedule.js'
 import { cutMolecules } from '../../runtime/atomCosts.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
+import { atomsOf, resolveDataParams } from '../../runtime/data/install.js'
 import { bundleKeyOf, dispatchKey, manifestKey, validateJobId } from '../../store/layout.js'
 import { claimManifest, loadManifest, saveManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
@@ -30,8 +31,8 @@ export interface PlanDeps {
 
 async function newManifest(event: PlanEvent, deps: PlanDeps, now: number): Promise<Manifest> {
   const { job, bytes } = await deps.loadBundle(event.cloud.bundleKey, event.cloud.sha256)
-  const params = parseJobParams(job, event.params)
-  const numAtoms = job.atoms(params).count
+  const params = parseJobParams(job, await resolveDataParams(event.params, event.jobId))
+  const numAtoms = (await atomsOf(job, params)).count
   const { scheme, workers, molecules, atomsPerMolecule } = event.partition
   const { boundaries } = await cutMolecules(job, params, numAtoms, {
     scheme,

@@ -2,6 +2,7 @@ import { ManifestError } from '../../core/errors.js'
 import { parseJobParams } from '../../core/params.js'
 import { finalStatus } from '../../core/schedule.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
+import { resolveDataParams } from '../../runtime/data/install.js'
 import { reduceJob } from '../../runtime/reduce.js'
 import { loadManifest, saveManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
@@ -48,7 +49,7 @@ export async function reduceCloud(
     )
   }
   const { job } = await deps.loadBundle(manifest.cloud.bundleKey, manifest.cloud.sha256)
-  const params = parseJobParams(job, manifest.params)
+  const params = parseJobParams(job, await resolveDataParams(manifest.params, manifest.jobId))
   let outcome: Awaited<ReturnType<typeof reduceJob>>
   try {
     outcome = await reduceJob(

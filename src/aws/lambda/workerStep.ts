@@ -5,6 +5,7 @@ import { JobCodeError } from '../../core/errors.js'
 import { parseJobParams } from '../../core/params.js'
 import { shouldCommit } from '../../core/schedule.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
+import { resolveDataParams } from '../../runtime/data/install.js'
 import { writePartial } from '../../runtime/partials.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
 import { crashKey, manifestKey, partialKey } from '../../store/layout.js'
@@ -105,7 +106,7 @@ export async function runWorker(event: WorkerEvent, deps: WorkerDeps): Promise<W
     const loadStarted = performance.now()
     const { job } = await deps.loadBundle(event.bundleKey, event.sha256)
     const loadMs = performance.now() - loadStarted
-    const params = parseJobParams(job, event.params)
+    const params = parseJobParams(job, await resolveDataParams(event.params, jobId))
     const result = await runMolecule(job, params, [event.start, event.end], {
       moleculeId,
       attempt,

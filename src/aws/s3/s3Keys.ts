@@ -58,3 +58,8 @@ export function contentType(key: string): string {
   const dot = key.lastIndexOf('.')
   return (dot >= 0 && CONTENT_TYPES[key.slice(dot + 1)]) || 'application/octet-stream'
 }
+
+/** An object key as S3 takes it in a URL path: each `/`-separated segment RFC 3986-encoded. */
+export function encodeKeyPath(key: string): string {
+  return key.split('/').map(encodeRfc3986).join('/')
+}

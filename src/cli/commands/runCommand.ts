@@ -10,6 +10,7 @@ import type { Interrupts } from '../interrupt.js'
 import { createProgressReporter } from '../progress.js'
 import { writeRunReport } from '../reportFile.js'
 import { estimateLine, runCost } from '../runCost.js'
+import { stagingReporter } from '../stagingProgress.js'
 import { formatSummary, summaryJson } from '../summary.js'
 
 /** The line that says how to continue an interrupted job. */
@@ -61,6 +62,7 @@ export async function runCommand(
     run(jobFile, {
       ...runnerOptionsOf(flags),
       ...(onProgress ? { onProgress } : {}),
+      ...(flags.progress ? { onStaging: stagingReporter(process.stderr) } : {}),
       ...(interrupts
         ? { stopSignal: interrupts.stop.signal, signal: interrupts.abort.signal }
         : {}),

@@ -71,6 +71,36 @@ export async function readParquetMetadata(bytes: Uint8Array): Promise<Record<str
   return keyValues(readFooter(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)))
 }
 
+/** A column as a Parquet footer declares it: its fanout type and whether it may hold nulls. */
+export interface ColumnSpec {
+  readonly name: string
+  readonly type: ColumnType
+  readonly nullable: boolean
+}
+
+/**
+ * The columns a Parquet file declares, from its footer alone (the bytes may
+ * be just the file's tail, as a suffix range read gives it).
+ *
+ * @throws {@link StoreError} when the bytes end in no Parquet footer, or a column has no fanout type
+ * @example
+ * ```ts
+ * footerColumns(tail) // [{ name: 'atom', type: 'int32', nullable: false }, ...]
+ * ```
+ */
+export function footerColumns(bytes: Uint8Array): ColumnSpec[] {
+  const metadata = readFooter(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+  return flatColumns(metadata).map((element) => {
+    const type = columnTypeOf(element)
+    if (type === undefined) {
+      throw new StoreError(
+        `cannot read column "${element.name}": Parquet ${element.type} has no fanout column type`,
+      )
+    }
+    return { name: element.name, type, nullable: element.repetition_type !== 'REQUIRED' }
+  })
+}
+
 function readFooter(bytes: Uint8Array): FileMetaData {
   try {
     return parquetMetadata(bytes)

@@ -93,7 +93,14 @@ export function encodeTable(table: ColumnTable, options: EncodeOptions = {}): Ui
   return setFormatVersion1(new Uint8Array(buffer))
 }
 
-function schemaElement(column: Column, nullable: boolean): WriterSchemaElement {
+/**
+ * The Parquet schema element of a column of `type` (see {@link encodeTable}
+ * for the mapping), OPTIONAL when `nullable`.
+ */
+export function schemaElement(
+  column: Pick<Column, 'name' | 'type'>,
+  nullable: boolean,
+): WriterSchemaElement {
   const name = column.name
   const repetition_type = nullable ? 'OPTIONAL' : 'REQUIRED'
   switch (column.type) {
@@ -132,7 +139,7 @@ function schemaElement(column: Column, nullable: boolean): WriterSchemaElement {
 }
 
 /** The values as hyparquet-writer takes them, and the encoding to force (undefined: the writer decides). */
-function physicalValues(
+export function physicalValues(
   column: Column,
   dictionary: boolean,
 ): { data: ColumnSource['data']; encoding?: Encoding } {
@@ -245,11 +252,11 @@ function timestampMillis(column: Column): DecodedArray {
  * i32, zigzag varint — bytes 0x15 0x04 for 2, 0x15 0x02 for 1 — so it is
  * patched in place. A footer that does not open so is left alone.
  */
-function setFormatVersion1(bytes: Uint8Array): Uint8Array {
+export function setFormatVersion1(bytes: Uint8Array): Uint8Array {
   const end = bytes.length - 8
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const start = end - view.getUint32(end, true)
-  if (start >= 4 && bytes[start] === 0x15 && bytes[start + 1] === 0x04) bytes[start + 1] = 0x02
+  if (start >= 0 && bytes[start] === 0x15 && bytes[start + 1] === 0x04) bytes[start + 1] = 0x02
   return bytes
 }
 

@@ -71,7 +71,11 @@ export function concatTables(tables: readonly ColumnTable[]): ColumnTable {
   return { numRows, columns }
 }
 
-function mergeTypes(a: ColumnType, b: ColumnType): ColumnType | undefined {
+/**
+ * The type of a column that holds values of types `a` and `b`: `null` merges
+ * with anything, `int32` with `double` gives `double`; undefined for a conflict.
+ */
+export function mergeTypes(a: ColumnType, b: ColumnType): ColumnType | undefined {
   if (a === b || b === 'null') return a
   if (a === 'null') return b
   if ((a === 'int32' && b === 'double') || (a === 'double' && b === 'int32')) return 'double'

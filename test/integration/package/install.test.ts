@@ -223,7 +223,7 @@ describe('a local-only install', () => {
   it.each([
     [
       ['run', 'job.ts', '--target', 'localstack', '--no-progress'],
-      /^fanout: --target localstack needs the AWS SDK \(@aws-sdk\/client-\w+ is not installed\): npm install @aws-sdk\/client-s3 @aws-sdk\/client-sfn @aws-sdk\/client-cloudformation @aws-sdk\/client-cloudwatch-logs$/m,
+      /^fanout: --target localstack needs the AWS SDK \(@aws-sdk\/client-\w+ is not installed\): npm install @aws-sdk\/client-s3 @aws-sdk\/client-sfn @aws-sdk\/client-cloudformation @aws-sdk\/client-cloudwatch-logs @aws-sdk\/lib-storage$/m,
     ],
     [
       ['deploy', '--target', 'localstack'],

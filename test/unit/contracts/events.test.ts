@@ -94,7 +94,16 @@ describe('readFunctionEnv', () => {
       prefix: '',
       workerFunction: 'w',
       target: 'aws',
+      dataBuckets: [],
+      tmpDir: undefined,
     })
+    expect(
+      readFunctionEnv({
+        FANOUT_BUCKET: 'b',
+        FANOUT_DATA_BUCKETS: 'lake, ticks,',
+        FANOUT_TMP: '/t',
+      }),
+    ).toMatchObject({ dataBuckets: ['lake', 'ticks'], tmpDir: '/t' })
     expect(
       readFunctionEnv({ FANOUT_BUCKET: 'b', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }).target,
     ).toBe('localstack')

@@ -109,6 +109,55 @@ describe('purging and embargo', () => {
     expect(cpcv({ observations: 100, groups: 5, testGroups: 1, embargo: 0.07 }).embargoSize).toBe(7)
   })
 
+  it('starts the embargo where the tested labels end, as PurgedKFold (AFML 7.3)', () => {
+    // Prepare: each label spans 5 bars, so test group 0 (0..19) touches bars up to 24
+    const T = 100
+    const t0 = rangeArray(0, T)
+    const t1 = t0.map((i) => i + 5)
+    const source = cpcv({
+      observations: T,
+      groups: 5,
+      testGroups: 1,
+      embargo: 0.03,
+      labelSpans: { t0, t1 },
+    })
+
+    // Act
+    const split = source.at(0)
+
+    // Assess: 20..24 overlap the tested labels (purged); the embargo covers
+    // bars 24, 25, 26, so training resumes at maxT1Idx + h = 24 + 3 = 27. An
+    // embargo counted from the block's end (20, 21, 22) would remove nothing
+    expect(split.testGroups).toEqual([0])
+    expect(split.purged).toBe(5)
+    expect(split.embargoed).toBe(2)
+    expect([...split.train]).toEqual(rangeArray(27, 100))
+  })
+
+  it('embargoes once after a block of adjacent tested groups, from its last label', () => {
+    // Prepare: groups 1 and 2 (20..59) are tested together; labels span 10 bars
+    const T = 100
+    const t0 = rangeArray(0, T)
+    const t1 = t0.map((i) => i + 10)
+    const source = cpcv({
+      observations: T,
+      groups: 5,
+      testGroups: 2,
+      embargo: 0.04,
+      labelSpans: { t0, t1 },
+    })
+
+    // Act
+    const split = source.at(4) // tests groups 1 and 2
+
+    // Assess: purged 10..19 (before) and 60..69 (after); the block's labels
+    // end at bar 69, so the embargo is 69..72, of which 70, 71, 72 were left
+    expect(split.testGroups).toEqual([1, 2])
+    expect(split.purged).toBe(20)
+    expect(split.embargoed).toBe(3)
+    expect([...split.train]).toEqual([...rangeArray(0, 10), ...rangeArray(73, 100)])
+  })
+
   it('purges exactly, per observation, and embargoes (property, against brute force)', () => {
     // Prepare
     const inputs = fc.integer({ min: 2, max: 6 }).chain((groups) =>
@@ -140,7 +189,7 @@ describe('purging and embargo', () => {
           const a = t0[i] as number
           const b = t1[i] as number
           for (const j of test) if ((t0[j] as number) <= b && (t1[j] as number) >= a) return false
-          return !split.paths.some(({ end }) => i >= end && i < end + h)
+          return !embargoZones(split.paths, t0, t1, T).some((from) => i >= from && i < from + h)
         })
         expect([...split.train]).toEqual(expected)
         expect(split.test.length + split.train.length + split.purged + split.embargoed).toBe(T)
@@ -252,3 +301,28 @@ describe('cpcv validation', () => {
     )
   })
 })
+
+/**
+ * Brute-force embargo starts, as snippet 7.3 computes them: after each
+ * contiguous block of tested groups, the first observation after the block
+ * whose t0 reaches the block's largest t1.
+ */
+function embargoZones(
+  paths: readonly { start: number; end: number }[],
+  t0: readonly number[],
+  t1: readonly number[],
+  T: number,
+): number[] {
+  const blocks: { start: number; end: number }[] = []
+  for (const { start, end } of paths) {
+    const last = blocks[blocks.length - 1]
+    if (last && last.end === start) last.end = end
+    else blocks.push({ start, end })
+  }
+  return blocks.map(({ start, end }) => {
+    const maxT1 = Math.max(...t1.slice(start, end))
+    let i = end
+    while (i < T && (t0[i] as number) < maxT1) i++
+    return i
+  })
+}

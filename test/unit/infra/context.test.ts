@@ -18,6 +18,9 @@ describe('readAppContext', () => {
       workerTimeoutSeconds: 900,
       retentionDays: 30,
       emulator: false,
+      workerEphemeralStorageMb: 2048,
+      dataBuckets: [],
+      maxPartialMb: 256,
     })
   })
 
@@ -31,6 +34,9 @@ describe('readAppContext', () => {
         retentionDays: 7,
         emulator: 'true',
         functionsDir: 'stubs/functions',
+        workerEphemeralStorageMb: '4096',
+        dataBuckets: 'lake, ticks.archive',
+        maxPartialMb: '64',
       },
     })
 
@@ -45,6 +51,9 @@ describe('readAppContext', () => {
       retentionDays: 7,
       emulator: true,
       functionsDir: resolve('stubs/functions'),
+      workerEphemeralStorageMb: 4096,
+      dataBuckets: ['lake', 'ticks.archive'],
+      maxPartialMb: 64,
     })
   })
 

@@ -146,6 +146,9 @@ export const CUSTOM_PROPS = {
   retentionDays: 7,
   executionTimeout: Duration.hours(2),
   stateMachineLogging: false,
+  workerEphemeralStorageMb: 4096,
+  dataBuckets: ['lake', 'ticks.archive'],
+  maxPartialMb: 64,
 } as const
 
 /** Builds and synthesizes the {@link TestStacks} (about a second). */

@@ -54,7 +54,7 @@ beforeAll(() => {
 afterAll(() => stacks?.cleanup())
 
 describe('FanoutStack IAM', () => {
-  it('lets the worker read bundles/*, check and write jobs/*, nothing more', () => {
+  it('lets the worker read bundles/* and data/*, check and write jobs/*, nothing more', () => {
     // Prepare
     const bucket = `<${bucketId(defaults)}.Arn>`
 
@@ -67,10 +67,43 @@ describe('FanoutStack IAM', () => {
       { actions: ['s3:GetObject'], resources: [`${bucket}/jobs/*`] },
       { actions: ['s3:PutObject'], resources: [`${bucket}/jobs/*`] },
       { actions: ['s3:ListBucket'], resources: [bucket] },
+      { actions: ['s3:GetObject'], resources: [`${bucket}/data/*`] },
     ])
   })
 
-  it('lets plan read bundles/*, read and write jobs/*, and invoke the worker only', () => {
+  it('lets the worker get, and plan list and get, the data buckets named at deploy time, and nothing else of them', () => {
+    // Prepare
+    const { custom, customTemplate: tpl } = stacks
+    const objects = [
+      'arn:<AWS::Partition>:s3:::lake/*',
+      'arn:<AWS::Partition>:s3:::ticks.archive/*',
+    ]
+    const beyondLogs = (fn: FanoutFunction) =>
+      grantsOf(custom, tpl, fn).filter((g) => !g.actions[0]?.startsWith('logs:'))
+    const onDataBuckets = (fn: FanoutFunction) =>
+      beyondLogs(fn).filter((g) => g.resources.some((r) => /:::(lake|ticks)/.test(r)))
+
+    // Act
+    const worker = onDataBuckets(custom.worker)
+    const plan = onDataBuckets(custom.plan)
+    const others = [custom.tally, custom.reduce].flatMap(onDataBuckets)
+
+    // Assess
+    expect(worker).toEqual([{ actions: ['s3:GetObject'], resources: objects }])
+    expect(plan).toEqual([
+      { actions: ['s3:GetObject'], resources: objects },
+      {
+        actions: ['s3:ListBucket'],
+        resources: ['arn:<AWS::Partition>:s3:::lake', 'arn:<AWS::Partition>:s3:::ticks.archive'],
+      },
+    ])
+    expect(others).toEqual([])
+    expect(grantsBeyondLogs(defaults, defaults.worker).flatMap((g) => g.resources)).not.toContain(
+      'arn:<AWS::Partition>:s3:::lake/*',
+    )
+  })
+
+  it('lets plan read bundles/* and data/*, read and write jobs/*, and invoke the worker only', () => {
     // Prepare
     const bucket = `<${bucketId(defaults)}.Arn>`
     const worker = `<${functionId(defaults, defaults.worker)}.Arn>`
@@ -84,6 +117,7 @@ describe('FanoutStack IAM', () => {
       { actions: ['s3:GetObject'], resources: [`${bucket}/jobs/*`] },
       { actions: ['s3:PutObject'], resources: [`${bucket}/jobs/*`] },
       { actions: ['s3:ListBucket'], resources: [bucket] },
+      { actions: ['s3:GetObject'], resources: [`${bucket}/data/*`] },
       { actions: ['lambda:InvokeFunction'], resources: [worker] },
     ])
   })
@@ -107,6 +141,7 @@ describe('FanoutStack IAM', () => {
     expect(reduce).toEqual([
       { actions: ['s3:GetObject'], resources: [`${bucket}/bundles/*`] },
       ...jobs,
+      { actions: ['s3:GetObject'], resources: [`${bucket}/data/*`] },
     ])
   })
 

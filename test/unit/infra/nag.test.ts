@@ -22,13 +22,14 @@ beforeAll(() => {
   Validations.of(test.app).addPlugins(new AwsSolutionsChecks(test.app))
   stack = new FanoutStack(test.app, 'Fanout')
   new FanoutStack(test.app, 'FanoutNoLogging', { stateMachineLogging: false })
+  new FanoutStack(test.app, 'FanoutData', { dataBuckets: ['lake', 'ticks.archive'] })
   nag = synthWithReport(test.app, test.dir)
 })
 
 afterAll(() => cleanup?.())
 
 describe('cdk-nag AwsSolutions', () => {
-  it('finds no unacknowledged error, with or without execution logging', () => {
+  it('finds no unacknowledged error, with or without execution logging, with data buckets', () => {
     // Prepare
     const { report, error } = nag
 

@@ -92,6 +92,56 @@ describe('FanoutStack resources', () => {
     expect(fromProps.Environment.Variables.FANOUT_WORKER_MEMORY_MB).toBe('3008')
   })
 
+  it('gives worker and plan 2 GB of /tmp by default, the data buckets and the partial cap to the functions', () => {
+    // Prepare
+    const fnOf = (stack: FanoutStack, tpl: Template, fn: FanoutFunction) =>
+      tpl.findResources('AWS::Lambda::Function')[functionId(stack, fn)]?.Properties
+
+    // Act
+    const worker = fnOf(defaults, template, defaults.worker)
+    const plan = fnOf(defaults, template, defaults.plan)
+    const tally = fnOf(defaults, template, defaults.tally)
+    const customWorker = fnOf(custom, customTemplate, custom.worker)
+    const customPlan = fnOf(custom, customTemplate, custom.plan)
+    const outputs = customTemplate.toJSON().Outputs as Record<string, { Value: unknown }>
+
+    // Assess
+    expect(worker.EphemeralStorage).toEqual({ Size: 2048 })
+    expect(plan.EphemeralStorage).toEqual({ Size: 2048 })
+    expect(tally.EphemeralStorage).toEqual({ Size: 512 })
+    expect(worker.Environment.Variables).toMatchObject({
+      FANOUT_MAX_PARTIAL_MB: '256',
+      FANOUT_DATA_BUCKETS: '',
+    })
+    expect(customWorker.EphemeralStorage).toEqual({ Size: 4096 })
+    expect(customWorker.Environment.Variables).toMatchObject({
+      FANOUT_MAX_PARTIAL_MB: '64',
+      FANOUT_DATA_BUCKETS: 'lake,ticks.archive',
+    })
+    expect(customPlan.Environment.Variables.FANOUT_DATA_BUCKETS).toBe('lake,ticks.archive')
+    expect(outputs.WorkerEphemeralStorageMb?.Value).toBe('4096')
+    expect(outputs.WorkerMemoryMb?.Value).toBe('3008')
+    expect(outputs.DataBuckets?.Value).toBe('lake,ticks.archive')
+  })
+
+  it('refuses a worker /tmp or a data bucket name that S3 or Lambda does not take', () => {
+    // Prepare
+    const test = testApp()
+
+    // Act
+    const storage = () => new FanoutStack(test.app, 'BadTmp', { workerEphemeralStorageMb: 256 })
+    const bucket = () => new FanoutStack(test.app, 'BadBucket', { dataBuckets: ['My_Lake'] })
+
+    // Assess
+    expect(storage).toThrow(
+      'Expected workerEphemeralStorageMb to be an integer from 512 to 10240, got 256',
+    )
+    expect(bucket).toThrow(
+      'Expected dataBuckets to hold S3 bucket names (3 to 63 lowercase letters, digits, "." and "-"), got "My_Lake"',
+    )
+    test.cleanup()
+  })
+
   it('refuses a worker memory or timeout Lambda does not offer, naming the prop', () => {
     // Prepare
     const test = testApp()
@@ -185,11 +235,17 @@ describe('FanoutStack bucket', () => {
     expect(Object.keys(policies)).toHaveLength(1)
   })
 
-  it('expires jobs/ after retentionDays and bundles/ after 90 days', () => {
+  it('expires jobs/ after retentionDays, bundles/ after 90 days, staged data/ after 30', () => {
     // Prepare
     const rules = (days: number) => [
       Match.objectLike({ Prefix: 'jobs/', ExpirationInDays: days, Status: 'Enabled' }),
       Match.objectLike({ Prefix: 'bundles/', ExpirationInDays: 90, Status: 'Enabled' }),
+      Match.objectLike({
+        Prefix: 'data/',
+        ExpirationInDays: 30,
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        Status: 'Enabled',
+      }),
     ]
 
     // Act
