@@ -45,6 +45,22 @@ const percent = (flag: string) =>
     }),
   ) as unknown as z.ZodType<number>
 
+const dollars = (flag: string) =>
+  z.preprocess(
+    (v) =>
+      typeof v === 'string' && /^\s*\$?\d+(\.\d+)?\s*$/.test(v)
+        ? Number(v.trim().replace('$', ''))
+        : v,
+    z.unknown().superRefine((v, ctx) => {
+      if (typeof v !== 'number' || !(v > 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `Expected ${flag} to be an amount of dollars above 0 (e.g. 5 or 0.50), got ${describeValue(v)}`,
+        })
+      }
+    }),
+  ) as unknown as z.ZodType<number>
+
 /** The flags `fanout run` and `fanout plan` share, parsed once at the edge. */
 export const runFlagsSchema = z
   .object({
@@ -75,6 +91,9 @@ export const runFlagsSchema = z
     tolerateFailures: percent('--tolerate-failures').optional(),
     speculate: z.boolean().optional(),
     timeout: z.string().optional(),
+    maxCost: dollars('--max-cost').optional(),
+    deadline: z.string().min(1).optional(),
+    force: z.boolean().optional(),
   })
   .strict()
 export type RunFlags = z.infer<typeof runFlagsSchema>
@@ -103,6 +122,7 @@ export function runnerOptionsOf(flags: RunFlags) {
     ...(flags.molecules !== undefined ? { molecules: flags.molecules } : {}),
     ...(flags.atomsPerMolecule !== undefined ? { atomsPerMolecule: flags.atomsPerMolecule } : {}),
     ...(flags.jobId !== undefined ? { jobId: flags.jobId } : {}),
+    ...(flags.force !== undefined ? { force: flags.force } : {}),
     ...recoveryOf(flags),
   }
 }
@@ -115,5 +135,7 @@ export function recoveryOf(flags: Partial<RunFlags>) {
     ...(flags.tolerateFailures !== undefined ? { tolerateFailures: flags.tolerateFailures } : {}),
     ...(flags.speculate !== undefined ? { speculate: flags.speculate } : {}),
     ...(flags.timeout !== undefined ? { timeout: flags.timeout } : {}),
+    ...(flags.maxCost !== undefined ? { maxCostUsd: flags.maxCost } : {}),
+    ...(flags.deadline !== undefined ? { deadline: flags.deadline } : {}),
   }
 }

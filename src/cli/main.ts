@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander'
-import { FanoutError, RunInterruptedError, UsageError } from '../core/errors.js'
+import { FanoutError, LimitReachedError, RunInterruptedError, UsageError } from '../core/errors.js'
 import { PARTITION_SCHEMES } from '../core/types.js'
 import { TARGETS } from '../runner/options.js'
 import { fanoutVersion } from '../runtime/packageRoot.js'
@@ -73,6 +73,14 @@ function addRecoveryFlags(cmd: Command): Command {
       '--timeout <duration>',
       'a molecule execution running longer is a hang: stopped, then retried (600, 90s, 30m; default 15m)',
     )
+    .option(
+      '--max-cost <usd>',
+      "a hard dollar cap on the job's total (locally: what Lambda would bill); it stops, resumable, before passing it",
+    )
+    .option(
+      '--deadline <when>',
+      'no molecule starts after this: a duration from now (90s, 30m, 2h) or an ISO time; the job stops, resumable',
+    )
 }
 
 /** Build the `fanout` command line. */
@@ -95,7 +103,11 @@ export function buildProgram(interrupts?: Interrupts): {
           .command('run')
           .description('run a job and combine its results')
           .option('-o, --out <file>', 'also write the result to .parquet, .csv or .jsonl')
-          .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)'),
+          .option('--job-id <id>', 'the job id (default: <job name>-<timestamp>-<random>)')
+          .option(
+            '--force',
+            'start even when the estimate is over --max-cost (the cap still holds)',
+          ),
       ),
     ),
     'run',
@@ -120,9 +132,8 @@ export function buildProgram(interrupts?: Interrupts): {
     .option('--json', 'print the summary as one JSON line')
     .option('--no-progress', 'no progress display')
     .action(async (jobId: string, raw: Record<string, unknown>) => {
-      const { force, ...rest } = raw
-      const flags = parseRunFlags({ ...rest, param: [] })
-      code = await resumeCommand(jobId, { ...flags, force: force === true }, interrupts)
+      const flags = parseRunFlags({ ...raw, param: [] })
+      code = await resumeCommand(jobId, { ...flags, force: flags.force === true }, interrupts)
     })
   addCostFlags(
     addRunFlags(
@@ -270,6 +281,21 @@ export function buildProgram(interrupts?: Interrupts): {
   return { program, exitCode: () => code }
 }
 
+/** What a run that stopped at a limit says: why, that nothing is lost, and how to go on. */
+function limitMessage(error: LimitReachedError, argv: readonly string[]): string {
+  const i = argv.findIndex((a) => a === '-t' || a === '--target')
+  const given = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--target='))?.slice(9)
+  const target = given && given !== 'local' ? ` --target ${given}` : ''
+  const what = error.limit === 'cost-cap' ? 'stopped at its cost cap' : 'stopped at its deadline'
+  // the cap is the job's total, across resumes; a deadline that passed no longer holds
+  const flag =
+    error.limit === 'cost-cap'
+      ? ' --max-cost <higher total>'
+      : ' (the passed deadline no longer holds; --deadline sets a new one)'
+  const id = error.jobId ?? '<jobId>'
+  return `job ${id} ${what}: ${error.message}. Every partial is kept. Continue it with: fanout resume ${id}${target}${flag}`
+}
+
 /** Run the CLI with `argv` (without node and script); returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const interrupts = new Interrupts()
@@ -286,6 +312,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT.usage
     }
     if (error instanceof RunInterruptedError) return EXIT.interrupted
+    if (error instanceof LimitReachedError) {
+      process.stderr.write(`fanout: ${limitMessage(error, argv)}\n`)
+      return EXIT.limit
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`fanout: ${error.message}\n`)
       return EXIT.usage

@@ -16,8 +16,12 @@ export const cloudSettingsSchema = z
     pollSeconds: positiveInt.max(60).default(2),
     /** Epoch ms after which the job stops with a Deadline failure. */
     deadline: z.number().optional(),
-    /** Hard dollar cap: the job stops with a CostCap failure once its estimated cost reaches it. */
+    /** Hard dollar cap: nothing starts that would pass it; the job then stops, resumable (CostCap). */
     costCapUsd: z.number().positive().optional(),
+    /** The estimate's cost of one molecule, for the cap before any molecule ended. */
+    estimatedMoleculeUsd: z.number().min(0).optional(),
+    /** The estimate's cost of what no molecule reports (plan, tallies, reduce, transitions), held back from the cap. */
+    reservedUsd: z.number().min(0).optional(),
     /** Fraction of atoms that may fail before the job stops early. @default 1 (never stop early) */
     failureTolerance: z.number().min(0).max(1).default(1),
     /** Worker memory (MB) and architecture, for the cost estimate. */

@@ -104,6 +104,19 @@ export class ReduceFailedError extends FanoutError {
   override readonly name = 'ReduceFailedError'
 }
 
+/** A run that stopped at its `--max-cost` or `--deadline`: every partial is kept; resume with a higher limit. */
+export class LimitReachedError extends FanoutError {
+  /** Kept literal, so that minified bundles report it too. */
+  override readonly name = 'LimitReachedError'
+  readonly limit: 'cost-cap' | 'deadline'
+  readonly jobId: string | undefined
+  constructor(limit: 'cost-cap' | 'deadline', message: string, jobId?: string) {
+    super(message)
+    this.limit = limit
+    this.jobId = jobId
+  }
+}
+
 /** A run stopped by its AbortSignal (Ctrl-C); partials written so far are kept. */
 export class RunInterruptedError extends FanoutError {
   /** The job that was interrupted, when known: `fanout resume <jobId>` continues it. */

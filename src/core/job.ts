@@ -6,9 +6,9 @@ import type { AtomSource, Row } from './types.js'
 export interface RunContext<P, S> {
   /** The atom's index, `0 .. count - 1`. */
   readonly index: number
-  /** The molecule this atom runs in. */
+  /** The molecule this atom runs in; -1 when fanout runs it to time a cost estimate. */
   readonly moleculeId: number
-  /** Which execution of the molecule this is, from 1. */
+  /** Which execution of the molecule this is, from 1; 0 when it runs for an estimate. */
   readonly attempt: number
   /** The validated job params. */
   readonly params: P

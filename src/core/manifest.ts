@@ -40,7 +40,17 @@ export const moleculeStateSchema = z
   .strict()
 export type MoleculeState = z.infer<typeof moleculeStateSchema>
 
-export const jobStatusSchema = z.enum(['planned', 'running', 'succeeded', 'failed', 'interrupted'])
+export const jobStatusSchema = z.enum([
+  'planned',
+  'running',
+  'succeeded',
+  'failed',
+  'interrupted',
+  /** Stopped at `--max-cost`: the partials are kept; resume with a higher cap. */
+  'cost-cap',
+  /** Stopped at `--deadline`: the partials are kept; resume with a later deadline. */
+  'deadline',
+])
 export type JobStatus = z.infer<typeof jobStatusSchema>
 
 /** The job's state, kept in `jobs/<jobId>/manifest.json`. */
@@ -76,6 +86,14 @@ export const manifestSchema = z
         speculate: z.boolean().optional(),
         /** A molecule execution running longer is a hang: stopped, then retried (`--timeout`). */
         timeoutMs: z.number().int().min(1).optional(),
+        /** Dollars the run may spend (`--max-cost`; locally, what Lambda would bill). */
+        maxCostUsd: z.number().positive().optional(),
+        /** Epoch ms after which no molecule starts (`--deadline`). */
+        deadline: z.number().optional(),
+        /** The estimate's cost of one molecule, for the cost cap before any molecule ended. */
+        estimatedMoleculeUsd: z.number().min(0).optional(),
+        /** The estimate's cost of what no molecule reports (plan, tallies, reduce, transitions), held back from the cap. */
+        reservedUsd: z.number().min(0).optional(),
       })
       .strict(),
     /** The process that runs a local job, so that a job whose CLI died is not shown `running`. */
@@ -113,10 +131,7 @@ export interface ManifestInit {
   /** @default 2 */
   maxAttempts?: number
   /** The recovery options (`--retry-atoms`, `--tolerate-failures`, `--speculate`, `--timeout`). */
-  recovery?: Pick<
-    Manifest['options'],
-    'retryAtoms' | 'tolerateFailures' | 'speculate' | 'timeoutMs'
-  >
+  recovery?: Omit<Manifest['options'], 'workers' | 'maxAttempts'>
   now?: Date
 }
 

@@ -10,6 +10,7 @@ import {
   pendingDispatches,
   resumedAt,
 } from './attempts.js'
+import { capBudget, perExecutionUsd } from './caps.js'
 import { manifestCostUsd } from './cost.js'
 import type { Manifest } from './manifest.js'
 import { isFinished, type Progress, progressOf } from './progress.js'
@@ -62,7 +63,9 @@ export type TallySettings = Pick<
   CloudSettings,
   'moleculeTimeoutMs' | 'pollSeconds' | 'failureTolerance' | 'memoryMb' | 'architecture'
 > &
-  Partial<Pick<CloudSettings, 'costCapUsd' | 'deadline'>> & {
+  Partial<
+    Pick<CloudSettings, 'costCapUsd' | 'deadline' | 'estimatedMoleculeUsd' | 'reservedUsd'>
+  > & {
     /** Start backup copies of stragglers ({@link speculativeDispatches}). @default false */
     speculate?: boolean
   }
@@ -123,8 +126,10 @@ function percent(x: number): string {
  * - `done` when no molecule is pending or running;
  * - `failure-threshold` when failed atoms / atoms > `failureTolerance`
  *   (strictly: a tolerance of 1 never stops a job);
- * - `cost-cap` when the estimated cost ({@link manifestCostUsd}) ≥ `costCapUsd`;
- * - `deadline` when `now` ≥ `deadline`;
+ * - `cost-cap` / `deadline` when nothing runs, molecules are left, and the
+ *   cost so far plus the next molecule would pass `costCapUsd` (or `now` ≥
+ *   `deadline`): {@link capBudget}, which also limits what is re-dispatched
+ *   while molecules run;
  * - else `running`, and every pending molecule is re-dispatched with its next
  *   attempt, marked started at `now`, and, with `speculate`, stragglers get a
  *   backup copy ({@link speculativeDispatches}).
@@ -193,17 +198,32 @@ export function tallyDecision(
   } else if (failed > settings.failureTolerance) {
     status = 'failure-threshold'
     cause = `${progress.atomsFailed} of ${manifest.numAtoms} atoms failed (${percent(failed)}), more than the failure tolerance of ${percent(settings.failureTolerance)}`
-  } else if (settings.costCapUsd !== undefined && costUsd >= settings.costCapUsd) {
-    status = 'cost-cap'
-    cause = `the estimated cost $${costUsd.toFixed(6)} reached the cost cap of $${settings.costCapUsd}`
-  } else if (settings.deadline !== undefined && now >= settings.deadline) {
-    status = 'deadline'
-    cause = `the deadline ${new Date(settings.deadline).toISOString()} passed with ${progress.molecules - progress.moleculesDone - progress.moleculesFailed} of ${progress.molecules} molecules unfinished`
+  }
+  // --max-cost and --deadline: dispatch only what the budget allows; running molecules
+  // finish; the job stops (resumable) once nothing runs and nothing may start
+  const per = perExecutionUsd(next, costUsd, settings.estimatedMoleculeUsd)
+  const budget = capBudget(
+    next,
+    now,
+    {
+      maxCostUsd: settings.costCapUsd,
+      deadline: settings.deadline,
+      reservedUsd: settings.reservedUsd,
+    },
+    costUsd,
+    per,
+  )
+  if (status === 'running' && budget.reached) {
+    status = budget.reached.limit
+    cause = budget.reached.cause
   }
   let redispatch: Dispatch[] = []
   if (status === 'running') {
     const copies = settings.speculate ? speculativeDispatches(next, now) : []
-    redispatch = [...pendingDispatches(next), ...copies]
+    redispatch = [...pendingDispatches(next), ...copies].slice(
+      0,
+      Number.isFinite(budget.allowed) ? budget.allowed : undefined,
+    )
     next = markStartedMany(
       next,
       redispatch.map((d) => ({
@@ -217,8 +237,8 @@ export function tallyDecision(
   } else if (status !== 'done') {
     next = {
       ...next,
-      status: 'failed',
-      ...(status === 'job-error' && cause ? { error: cause } : {}),
+      status: status === 'cost-cap' || status === 'deadline' ? status : 'failed',
+      ...(cause ? { error: cause } : {}),
       updatedAt: new Date(now).toISOString(),
     }
   }

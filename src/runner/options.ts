@@ -54,6 +54,14 @@ export interface RecoveryOptions {
   /** Start a backup copy of a straggler (see the README). @default true on cloud targets, false locally */
   speculate?: boolean
   /**
+   * Dollars the run may spend (locally: what Lambda would bill). A start whose
+   * estimate's upper bound is over it is refused (unless `force`); while it
+   * runs, nothing starts that would pass it: the job stops, resumable.
+   */
+  maxCostUsd?: number
+  /** No molecule starts after this: epoch ms, a Date, or a duration from now (`30m`). */
+  deadline?: number | Date | string
+  /**
    * A molecule execution running longer is a hang: stopped, then retried. A
    * number is milliseconds; a string a duration (`600` seconds, `90s`, `30m`).
    * @default 15 min (Lambda's timeout)
@@ -149,6 +157,20 @@ const optionsSchema = z
     speculate: z.boolean().optional(),
     timeout: z.union([z.number(), z.string()]).optional(),
     force: z.boolean().optional(),
+    maxCostUsd: z
+      .unknown()
+      .transform((v, ctx) => {
+        if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `Expected maxCostUsd to be a number of dollars above 0, got ${describeValue(v)}`,
+          })
+          return z.NEVER
+        }
+        return v
+      })
+      .optional(),
+    deadline: z.union([z.number(), z.date(), z.string()]).optional(),
     onStaging: z.function().optional(),
   })
   .strict()
@@ -176,6 +198,9 @@ export interface ResolvedOptions {
     tolerateFailures: number | undefined
     speculate: boolean
     timeoutMs: number | undefined
+    maxCostUsd: number | undefined
+    /** Epoch ms. */
+    deadline: number | undefined
   }
   force: boolean
   onStaging: ((event: StagingEvent) => void) | undefined
@@ -219,6 +244,8 @@ export function resolveOptions(options: RunOptions | undefined, api: string): Re
       tolerateFailures: o.tolerateFailures === undefined ? undefined : o.tolerateFailures / 100,
       speculate: o.speculate ?? o.target !== 'local',
       timeoutMs: timeoutOf(o.timeout),
+      maxCostUsd: o.maxCostUsd,
+      deadline: deadlineOf(o.deadline),
     },
     force: o.force ?? false,
     onStaging: o.onStaging as ResolvedOptions['onStaging'],
@@ -239,4 +266,15 @@ function timeoutOf(value: number | string | undefined): number | undefined {
     return Math.round(value)
   }
   return parseDuration(value, 'timeout')
+}
+
+function deadlineOf(value: number | Date | string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  if (value instanceof Date) return value.getTime()
+  if (typeof value === 'number') return value
+  const at = Date.parse(value)
+  // an ISO date, else a duration from now
+  return /^\d{4}-\d\d-\d\d/.test(value) && Number.isFinite(at)
+    ? at
+    : Date.now() + parseDuration(value, 'deadline')
 }

@@ -121,6 +121,14 @@ export async function resume<R extends Row = Row>(
       given.timeout !== undefined
         ? recoveryFields(o.recovery)
         : {}),
+      // the cost cap is the job's total, across resumes: a resume past it needs a higher one
+      ...(given.maxCostUsd !== undefined ? { maxCostUsd: o.recovery.maxCostUsd } : {}),
+      // a deadline belongs to the run that set it: one that passed does not hold the resume
+      ...(given.deadline !== undefined
+        ? { deadline: o.recovery.deadline }
+        : manifest.options.deadline !== undefined && manifest.options.deadline <= Date.now()
+          ? { deadline: undefined }
+          : {}),
     })
     backend.warmUp()
     const outcome = await executeWithId(

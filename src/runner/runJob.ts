@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { capShares, formatUsd } from '../core/caps.js'
 import { RunInterruptedError, UsageError } from '../core/errors.js'
 import { createManifest } from '../core/manifest.js'
 import type { Row } from '../core/types.js'
@@ -45,6 +46,8 @@ export function recoveryFields(r: ResolvedOptions['recovery']) {
     ...(r.tolerateFailures !== undefined ? { tolerateFailures: r.tolerateFailures } : {}),
     speculate: r.speculate,
     ...(r.timeoutMs !== undefined ? { timeoutMs: r.timeoutMs } : {}),
+    ...(r.maxCostUsd !== undefined ? { maxCostUsd: r.maxCostUsd } : {}),
+    ...(r.deadline !== undefined ? { deadline: r.deadline } : {}),
   }
 }
 
@@ -117,7 +120,9 @@ export async function run<R extends Row = Row>(
   const jobFile = jobFileOf(job, 'run')
   const { estimate, onEstimate, ...runOptions } = options ?? {}
   const o = resolveOptions(runOptions, 'run')
-  const cost: CostHooks = { estimate: estimateRequested(estimate, o.target, 'run'), onEstimate }
+  // a cost cap wants the estimate (also locally) unless it is turned off outright
+  const wanted = estimate ?? (o.recovery.maxCostUsd !== undefined ? true : undefined)
+  const cost: CostHooks = { estimate: estimateRequested(wanted, o.target, 'run'), onEstimate }
   if (o.jobId !== undefined) validateJobId(o.jobId)
   const root = resolve(o.root)
   checkRoot(root)
@@ -154,6 +159,17 @@ async function runOn<R extends Row>(
   const planMs = performance.now() - planStarted
   const jobId = o.jobId ?? newJobId(planned.jobName)
   await assertJobIdFree(store, jobId)
+  // the estimate, before anything is staged or runs; a cost cap needs one
+  const cap = o.recovery.maxCostUsd
+  const estimated = cost.estimate
+    ? await estimateJob(planned, cost.estimate, cloudCutOf(o))
+    : undefined
+  if (estimated) cost.onEstimate?.(estimated)
+  if (cap !== undefined && estimated && estimated.usd.high > cap && !o.force) {
+    throw new UsageError(
+      `the estimate is ${formatUsd(estimated.usd.low)} to ${formatUsd(estimated.usd.high)} (mid ${formatUsd(estimated.usd.mid)}), over --max-cost $${cap}: nothing was started. Raise --max-cost, make the job smaller, or pass --force to start anyway (the cap still stops the run before it passes $${cap}).`,
+    )
+  }
   // data params: checked, and staged in the stack's bucket for a cloud target (part 6)
   const params = backend.stageData
     ? await backend.stageData(planned, {
@@ -173,20 +189,19 @@ async function runOn<R extends Row>(
     boundaries: planned.boundaries,
     workers: o.workers,
     maxAttempts: o.recovery.maxAttempts,
-    recovery: recoveryFields(o.recovery),
+    recovery: {
+      ...recoveryFields(o.recovery),
+      // the cap budgets each molecule at the estimate's high share until molecules have ended,
+      // and holds back what the plan, tallies and reduce will cost
+      ...(cap !== undefined && estimated ? capShares(estimated) : {}),
+    },
   })
   // claim the id: of two runs racing for it, exactly one writes the first manifest
   if (o.target === 'local' && !(await claimManifest(store, manifest))) {
     throw jobIdTaken(store, jobId)
   }
-  // the estimate, before any molecule runs; stored beside the job for the summary and the report
-  const estimated = cost.estimate
-    ? await estimateJob(planned, cost.estimate, cloudCutOf(o))
-    : undefined
-  if (estimated) {
-    cost.onEstimate?.(estimated)
-    await writeEstimate(store, jobId, estimated)
-  }
+  // stored beside the job for the summary and the report
+  if (estimated) await writeEstimate(store, jobId, estimated)
   const outcome = await executeWithId(
     () =>
       executor.run(

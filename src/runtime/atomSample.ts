@@ -170,7 +170,8 @@ async function probeRows(
   let failed = 0
   for (const start of starts) {
     const end = Math.min(numAtoms, start + size)
-    const result = await runMolecule(job, params, [start, end])
+    // a sample, not a molecule of the run: the atoms see moleculeId -1, as timed ones do
+    const result = await runMolecule(job, params, [start, end], { moleculeId: -1, attempt: 0 })
     ran += end - start
     failed += result.errors.length
     for (const row of tableToRows(result.table)) rows.push(row as Row)

@@ -7,7 +7,12 @@ import {
 } from '@aws-sdk/client-sfn'
 import type { PlanEvent } from '../../contracts/events.js'
 import type { CloudSettings } from '../../contracts/settings.js'
-import { FanoutError, RunInterruptedError, UsageError } from '../../core/errors.js'
+import {
+  FanoutError,
+  LimitReachedError,
+  RunInterruptedError,
+  UsageError,
+} from '../../core/errors.js'
 import { progressOf } from '../../core/schedule.js'
 import type { ColumnTable } from '../../core/table.js'
 import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../../executors/Executor.js'
@@ -40,6 +45,12 @@ export interface CloudExecutorOptions {
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'])
+
+/** The state machine's Fail states of a job that stopped at a limit, resumable. */
+const LIMIT_STATES: Record<string, 'cost-cap' | 'deadline'> = {
+  CostCap: 'cost-cap',
+  Deadline: 'deadline',
+}
 
 /**
  * Runs a job on the deployed stack: uploads the bundle content-addressed,
@@ -91,6 +102,13 @@ export class CloudExecutor implements Executor {
         failureTolerance: m.options.tolerateFailures ?? 1,
         memoryMb: 1769,
         architecture: 'arm64',
+        // --max-cost and --deadline: the plan step and the tally dispatch only what they allow
+        ...(m.options.maxCostUsd !== undefined ? { costCapUsd: m.options.maxCostUsd } : {}),
+        ...(m.options.deadline !== undefined ? { deadline: m.options.deadline } : {}),
+        ...(m.options.estimatedMoleculeUsd !== undefined
+          ? { estimatedMoleculeUsd: m.options.estimatedMoleculeUsd }
+          : {}),
+        ...(m.options.reservedUsd !== undefined ? { reservedUsd: m.options.reservedUsd } : {}),
         ...o.settings,
       },
     }
@@ -118,6 +136,10 @@ export class CloudExecutor implements Executor {
     const description = await this.follow(executionArn, jobId, started, options)
     const reduceStarted = performance.now()
     if (description.status !== 'SUCCEEDED') {
+      const limit = LIMIT_STATES[description.error ?? '']
+      if (limit) {
+        throw new LimitReachedError(limit, description.cause ?? limit, jobId)
+      }
       throw new ExecutionFailedError(
         description.status ?? 'UNKNOWN',
         description.error,

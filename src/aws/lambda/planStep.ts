@@ -1,5 +1,7 @@
 import type { JobRef, PlanEvent } from '../../contracts/events.js'
 import type { DispatchRecord } from '../../contracts/records.js'
+import { capBudget, perExecutionUsd } from '../../core/caps.js'
+import { manifestCostUsd } from '../../core/cost.js'
 import { StoreError, UsageError } from '../../core/errors.js'
 import { createManifest, type Manifest } from '../../core/manifest.js'
 import { parseJobParams } from '../../core/params.js'
@@ -102,7 +104,23 @@ export async function planCloud(event: PlanEvent, deps: PlanDeps): Promise<JobRe
   }
   const settings = manifest.cloud ?? cloud
 
-  const dispatches = pendingDispatches(manifest)
+  // under --max-cost or --deadline, only what the budget allows now; the tally dispatches the rest
+  const spent = manifestCostUsd(manifest)
+  const budget = capBudget(
+    manifest,
+    planStartedAt,
+    {
+      maxCostUsd: settings.costCapUsd,
+      deadline: settings.deadline,
+      reservedUsd: settings.reservedUsd,
+    },
+    spent,
+    perExecutionUsd(manifest, spent, settings.estimatedMoleculeUsd),
+  )
+  const dispatches = pendingDispatches(manifest).slice(
+    0,
+    Number.isFinite(budget.allowed) ? budget.allowed : undefined,
+  )
   const report = await dispatchMolecules(dispatches, (d) => workerEventFor(manifest, settings, d), {
     invokeWorker: deps.invokeWorker,
     concurrency: settings.dispatchConcurrency,

@@ -18,6 +18,8 @@ export type ResumeFlags = Pick<
   | 'tolerateFailures'
   | 'speculate'
   | 'timeout'
+  | 'maxCost'
+  | 'deadline'
 > & { force?: boolean }
 
 /**

@@ -66,7 +66,12 @@ export async function runCommand(
       ...(interrupts
         ? { stopSignal: interrupts.stop.signal, signal: interrupts.abort.signal }
         : {}),
-      estimate: wantsEstimate(cost, flags.target) ? estimateOptionsOf(cost) : false,
+      // --max-cost wants the estimate also locally, unless --no-estimate
+      estimate:
+        cost.estimate !== false &&
+        (wantsEstimate(cost, flags.target) || flags.maxCost !== undefined)
+          ? estimateOptionsOf(cost)
+          : false,
       onEstimate: (e) => process.stderr.write(estimateLine(e)),
     }),
   )

@@ -30,7 +30,7 @@ export function describeManifest(m: Manifest): string[] {
     ...(m.error ? [`  error      ${m.error}`] : []),
     ...(isResumable(m)
       ? [
-          `  resume     fanout resume ${m.jobId}${m.target === 'local' ? '' : ` --target ${m.target}`}`,
+          `  resume     fanout resume ${m.jobId}${m.target === 'local' ? '' : ` --target ${m.target}`}${m.status === 'cost-cap' ? ` --max-cost <more than $${m.options.maxCostUsd}>` : ''}`,
         ]
       : []),
   ]

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import type { Piscina } from 'piscina'
-import { FanoutError, RunInterruptedError } from '../../core/errors.js'
+import { manifestCostUsd } from '../../core/cost.js'
+import { FanoutError, LimitReachedError, RunInterruptedError } from '../../core/errors.js'
 import type { FaultKind, FaultPlan } from '../../core/faults.js'
 import type { JobStatus, Manifest } from '../../core/manifest.js'
 import { finalStatus, isFinished, markInterrupted } from '../../core/schedule.js'
@@ -138,9 +139,21 @@ export class LocalExecutor implements Executor {
     }, HEARTBEAT_MS)
     heartbeat.unref()
     const launch = this.options.workers === 1 ? this.inProcess(plan) : await this.onThreads(plan)
-    let ended: 'finished' | 'stopped'
+    let ended: Awaited<ReturnType<typeof runMoleculeLoop>>['ended']
+    let cause: string | undefined
+    const o = manifest.options
+    const caps =
+      o.maxCostUsd !== undefined || o.deadline !== undefined
+        ? {
+            caps: { maxCostUsd: o.maxCostUsd, deadline: o.deadline, reservedUsd: o.reservedUsd },
+            // what Lambda would bill for the executions so far, at the job's memory
+            costOf: (m: Manifest) => manifestCostUsd(m),
+            estimatedMoleculeUsd: o.estimatedMoleculeUsd,
+          }
+        : undefined
     try {
-      ;({ manifest, ended } = await runMoleculeLoop(manifest, {
+      ;({ manifest, ended, cause } = await runMoleculeLoop(manifest, {
+        caps,
         slots: this.options.workers,
         timeoutMs: manifest.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         speculate: manifest.options.speculate ?? false,
@@ -171,6 +184,13 @@ export class LocalExecutor implements Executor {
     }
     clearInterval(heartbeat)
     await this.close()
+    if (ended === 'cost-cap' || ended === 'deadline') {
+      // executions stopped at the cap may have left a temp file; no writer is left now
+      const fsStore = store as Partial<FsResultStore>
+      if (fsStore.removeTempFiles) await fsStore.removeTempFiles(jobPrefix(manifest.jobId))
+      await save(withStatus(manifest, ended, cause), true)
+      throw new LimitReachedError(ended, cause ?? ended, manifest.jobId)
+    }
     if (ended === 'stopped') {
       await save(withStatus(markInterrupted(manifest, Date.now()), 'interrupted'), true)
       throw new RunInterruptedError(

@@ -1,3 +1,10 @@
+import {
+  type Caps,
+  capBudget,
+  chargeOpenAttempts,
+  formatUsd,
+  perExecutionUsd,
+} from '../../core/caps.js'
 import { JobCodeError, RunInterruptedError } from '../../core/errors.js'
 import { type FaultKind, type FaultPlan, faultFor } from '../../core/faults.js'
 import type { Manifest } from '../../core/manifest.js'
@@ -6,6 +13,7 @@ import {
   markCancelled,
   markCrashed,
   markDone,
+  markInterrupted,
   markStarted,
   pendingDispatches,
   progressOf,
@@ -42,6 +50,14 @@ export interface LoopOptions {
   stopSignal?: AbortSignal | undefined
   /** When the run started (performance.now()), for progress events. */
   startedAt: number
+  /** `--max-cost` and `--deadline`, with how to price the executions so far. */
+  caps?:
+    | {
+        caps: Caps
+        costOf: (manifest: Manifest) => number
+        estimatedMoleculeUsd?: number | undefined
+      }
+    | undefined
 }
 
 /** Throttled dispatches are tried again after `BACKOFF_MS × 2^try` (full jitter), this many times. */
@@ -74,7 +90,11 @@ const key = (moleculeId: number, attempt: number) => `${moleculeId}/${attempt}`
 export async function runMoleculeLoop(
   initial: Manifest,
   o: LoopOptions,
-): Promise<{ manifest: Manifest; ended: 'finished' | 'stopped' }> {
+): Promise<{
+  manifest: Manifest
+  ended: 'finished' | 'stopped' | 'cost-cap' | 'deadline'
+  cause?: string
+}> {
   let manifest = initial
   const flights = new Map<string, Flight>()
   const notBefore = new Map<number, number>()
@@ -212,9 +232,40 @@ export async function runMoleculeLoop(
       emit(-1, 'stopping')
     }
     let waitMs = TICK_MS
+    let budget = Number.POSITIVE_INFINITY
+    const cap = o.caps?.caps.maxCostUsd
+    if (o.caps && cap !== undefined && flights.size > 0) {
+      // a hard cap: running executions are billed as they run, and stopped when the total reaches it
+      const reserved = o.caps.caps.reservedUsd ?? 0
+      const charged = chargeOpenAttempts(manifest, now)
+      const accrued = o.caps.costOf(charged) + reserved
+      // wake when the running executions will reach the cap, not a tick later
+      const later = o.caps.costOf(chargeOpenAttempts(manifest, now + TICK_MS)) + reserved
+      if (accrued < cap && later > cap) {
+        waitMs = Math.min(waitMs, Math.ceil((TICK_MS * (cap - accrued)) / (later - accrued)))
+      }
+      if (accrued >= cap) {
+        const running = flights.size
+        for (const f of [...flights.values()]) stopFlight(f, 'the cost cap was reached')
+        manifest = markInterrupted(charged, now)
+        const left = manifest.molecules.filter((m) => m.status !== 'done').length
+        return {
+          manifest,
+          ended: 'cost-cap',
+          cause: `the run reached the cost cap of $${cap} (${formatUsd(accrued)} so far, running molecules and ${formatUsd(reserved)} kept for the plan, tallies and reduce included): ${running} running executions were stopped; ${left} of ${manifest.molecules.length} molecules are left for a resume`,
+        }
+      }
+    }
+    if (o.caps) {
+      const spent = o.caps.costOf(manifest)
+      const per = perExecutionUsd(manifest, spent, o.caps.estimatedMoleculeUsd)
+      const b = capBudget(manifest, now, o.caps.caps, spent, per)
+      if (b.reached) return { manifest, ended: b.reached.limit, cause: b.reached.cause }
+      budget = b.allowed
+    }
     if (!stopping() && setupFailure === undefined) {
       for (const d of pendingDispatches(manifest)) {
-        if (flights.size >= o.slots) break
+        if (flights.size >= o.slots || budget <= 0) break
         const at = notBefore.get(d.moleculeId) ?? 0
         if (at > now) {
           waitMs = Math.min(waitMs, at - now)
@@ -226,11 +277,13 @@ export async function runMoleculeLoop(
           continue
         }
         launch(d)
+        budget--
       }
       if (o.speculate && flights.size < o.slots) {
         for (const d of speculativeDispatches(manifest, now)) {
-          if (flights.size >= o.slots) break
+          if (flights.size >= o.slots || budget <= 0) break
           launch(d)
+          budget--
         }
       }
     }

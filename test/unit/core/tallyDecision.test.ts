@@ -250,47 +250,84 @@ describe('tallyDecision', () => {
     expect(d.status).toBe('done')
   })
 
-  it('stops with cost-cap once the estimated cost reaches the cap, and not before', () => {
-    // Prepare: one partial billed 1,000,000 ms at 1 GB = 1000 GB-s = $0.0133334 compute
+  it('re-dispatches only what the cost cap allows, and stops at it once nothing runs', () => {
+    // Prepare: molecule 0 stored a partial billed 1,000,000 ms at 1 GB ($0.0133334 compute);
+    // molecules 1-3 hung past the timeout at t=1500, so they wait for attempt 2
     const m = running()
     const partials = new Map([[0, report(1, 0, 1_000_000)]])
+    const input = { donePartials: partials, now: 1500 }
     // Act
-    const under = tallyDecision(
-      m,
-      { donePartials: partials, now: 1 },
-      { ...settings, costCapUsd: 0.02 },
-    )
-    const reached = tallyDecision(
-      m,
-      { donePartials: partials, now: 1 },
-      { ...settings, costCapUsd: 0.0133 },
-    )
-    // Assess
-    expect(under.status).toBe('running')
-    expect(under.costUsd).toBeCloseTo(0.0133334 + 4 * 0.2e-6 + 0.005e-3 + 5 * 0.0004e-3, 12)
+    const roomy = tallyDecision(m, input, { ...settings, costCapUsd: 1 })
+    const one = tallyDecision(m, input, { ...settings, costCapUsd: 0.03 })
+    const reached = tallyDecision(m, input, { ...settings, costCapUsd: 0.02 })
+    // Assess: each next molecule is priced at the mean of those that ended
+    expect(roomy.status).toBe('running')
+    expect(roomy.redispatch.map((d) => d.moleculeId)).toEqual([1, 2, 3])
+    expect(one.status).toBe('running')
+    expect(one.redispatch.map((d) => d.moleculeId)).toEqual([1])
+    expect(one.manifest.molecules.map((x) => x.status)).toEqual([
+      'done',
+      'running',
+      'pending',
+      'pending',
+    ])
     expect(reached.status).toBe('cost-cap')
+    expect(reached.redispatch).toEqual([])
+    expect(reached.manifest.status).toBe('cost-cap')
     expect(reached.cause).toMatch(
-      /^the estimated cost \$0\.01334\d+ reached the cost cap of \$0\.0133$/,
+      /^the cost so far, \$0\.0133\d*, and \$0\.0133\d* for each next molecule would pass the cost cap of \$0\.02; 3 of 4 molecules not run$/,
     )
+    expect(reached.manifest.error).toBe(reached.cause)
   })
 
-  it('stops with deadline when now reaches it with molecules unfinished, not when finished', () => {
+  it('prices molecules at the estimate before any ended, and lets running ones finish', () => {
+    // Prepare: four molecules running, none ended; the estimate says $0.01 each
+    const m = running()
+    // Act: the cap is already spoken for by what runs, but nothing is pending yet
+    const d = tallyDecision(
+      m,
+      { donePartials: none, now: 1 },
+      { ...settings, costCapUsd: 0.015, estimatedMoleculeUsd: 0.01 },
+    )
+    // Assess
+    expect(d.status).toBe('running')
+    expect(d.redispatch).toEqual([])
+  })
+
+  it('dispatches nothing after the deadline, and stops once nothing runs', () => {
     // Prepare
     const m = running()
     const all = new Map([0, 1, 2, 3].map((id) => [id, report(1)]))
     // Act
-    const before = tallyDecision(m, { donePartials: none, now: 99 }, { ...settings, deadline: 100 })
-    const at = tallyDecision(m, { donePartials: none, now: 100 }, { ...settings, deadline: 100 })
+    const runningAt = tallyDecision(
+      m,
+      { donePartials: none, now: 100 },
+      { ...settings, deadline: 100 },
+    )
+    const hungBefore = tallyDecision(
+      m,
+      { donePartials: none, now: 1500 },
+      { ...settings, deadline: 2000 },
+    )
+    const hungAfter = tallyDecision(
+      m,
+      { donePartials: none, now: 1500 },
+      { ...settings, deadline: 100 },
+    )
     const finished = tallyDecision(
       m,
       { donePartials: all, now: 100 },
       { ...settings, deadline: 100 },
     )
-    // Assess
-    expect(before.status).toBe('running')
-    expect(at.status).toBe('deadline')
-    expect(at.cause).toBe(
-      'the deadline 1970-01-01T00:00:00.100Z passed with 4 of 4 molecules unfinished',
+    // Assess: running molecules finish; retries of the hung ones start only before the deadline
+    expect(runningAt.status).toBe('running')
+    expect(hungBefore.status).toBe('running')
+    expect(hungBefore.redispatch).toHaveLength(4)
+    expect(hungAfter.status).toBe('deadline')
+    expect(hungAfter.redispatch).toEqual([])
+    expect(hungAfter.manifest.status).toBe('deadline')
+    expect(hungAfter.cause).toBe(
+      'the deadline 1970-01-01T00:00:00.100Z passed with 4 of 4 molecules not run',
     )
     expect(finished.status).toBe('done')
   })
