@@ -31,13 +31,18 @@ export const planEventSchema = z
     params: z.unknown(),
     partition: partitionRequestSchema,
     maxAttempts: positiveInt.max(10).default(3),
-    /** The recovery options the manifest keeps (`--retry-atoms`, `--tolerate-failures`, `--speculate`, `--timeout`). */
+    /** The recovery options the manifest keeps (`--retry-atoms`, `--tolerate-failures`, `--speculate`, `--timeout`, `--max-cost`, `--deadline`). */
     recovery: z
       .object({
         retryAtoms: z.boolean().optional(),
         tolerateFailures: z.number().min(0).max(1).optional(),
         speculate: z.boolean().optional(),
         timeoutMs: positiveInt.optional(),
+        /** `--max-cost` and `--deadline`, kept so that a resume holds them (the tally reads `cloud`). */
+        maxCostUsd: z.number().positive().optional(),
+        deadline: z.number().optional(),
+        estimatedMoleculeUsd: z.number().min(0).optional(),
+        reservedUsd: z.number().min(0).optional(),
       })
       .strict()
       .optional(),

@@ -27,7 +27,18 @@ export interface Caps {
    * plus this stays within `maxCostUsd`.
    */
   reservedUsd?: number | undefined
+  /**
+   * The share of what is left under the cap that may be in flight at once
+   * (running executions at their expected cost). Below 1 where running
+   * executions cannot be stopped (Lambda), so that molecules costing more
+   * than expected are seen ending before the rest start: at 0.5 the cap holds
+   * unless they cost over twice what was expected. @default 1
+   */
+  inFlightShare?: number | undefined
 }
+
+/** In the cloud, half of what is left may be in flight: {@link Caps.inFlightShare}. */
+export const CLOUD_IN_FLIGHT_SHARE = 0.5
 
 /** What {@link capBudget} decides. */
 export interface CapBudget {
@@ -128,7 +139,18 @@ export function capBudget(
   } else if (caps.maxCostUsd !== undefined) {
     const spent = spentUsd + (caps.reservedUsd ?? 0)
     const left = caps.maxCostUsd - spent - running * perUsd
-    allowed = perUsd > 0 ? Math.max(0, Math.floor(left / perUsd + 1e-9)) : left > 0 ? allowed : 0
+    const inFlight = (caps.maxCostUsd - spent) * (caps.inFlightShare ?? 1) - running * perUsd
+    allowed =
+      perUsd > 0
+        ? Math.max(
+            0,
+            Math.floor(inFlight / perUsd + 1e-9),
+            // with nothing running, one molecule that fits may always start
+            running === 0 && left >= perUsd * (1 - 1e-9) ? 1 : 0,
+          )
+        : left > 0
+          ? allowed
+          : 0
     if (allowed < waiting) {
       holding = 'cost-cap'
       cause = `the cost so far, ${fmt(spent)}${caps.reservedUsd ? ` (${fmt(caps.reservedUsd)} of it kept for the plan, tallies and reduce)` : ''}, and ${fmt(perUsd)} for each next molecule would pass the cost cap of $${caps.maxCostUsd}; ${waiting} of ${manifest.molecules.length} molecules not run`

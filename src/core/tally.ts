@@ -10,7 +10,7 @@ import {
   pendingDispatches,
   resumedAt,
 } from './attempts.js'
-import { capBudget, perExecutionUsd } from './caps.js'
+import { CLOUD_IN_FLIGHT_SHARE, capBudget, perExecutionUsd } from './caps.js'
 import { manifestCostUsd } from './cost.js'
 import type { Manifest } from './manifest.js'
 import { isFinished, type Progress, progressOf } from './progress.js'
@@ -209,6 +209,8 @@ export function tallyDecision(
       maxCostUsd: settings.costCapUsd,
       deadline: settings.deadline,
       reservedUsd: settings.reservedUsd,
+      // running Lambdas cannot be stopped: at most half of what is left is in flight
+      inFlightShare: CLOUD_IN_FLIGHT_SHARE,
     },
     costUsd,
     per,

@@ -71,6 +71,13 @@ export class CloudExecutor implements Executor {
   planEvent(plan: ExecutePlan): PlanEvent {
     const m = plan.manifest
     const o = this.options
+    const { maxCostUsd, deadline, estimatedMoleculeUsd, reservedUsd } = m.options
+    const caps = {
+      ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
+      ...(deadline !== undefined ? { deadline } : {}),
+      ...(estimatedMoleculeUsd !== undefined ? { estimatedMoleculeUsd } : {}),
+      ...(reservedUsd !== undefined ? { reservedUsd } : {}),
+    }
     return {
       jobId: m.jobId,
       jobName: m.jobName,
@@ -90,6 +97,7 @@ export class CloudExecutor implements Executor {
           : {}),
         speculate: m.options.speculate ?? true,
         ...(m.options.timeoutMs !== undefined ? { timeoutMs: m.options.timeoutMs } : {}),
+        ...caps,
       },
       cloud: {
         bundleKey: `bundles/${plan.bundle.sha256}.mjs`,
@@ -103,12 +111,12 @@ export class CloudExecutor implements Executor {
         memoryMb: 1769,
         architecture: 'arm64',
         // --max-cost and --deadline: the plan step and the tally dispatch only what they allow
-        ...(m.options.maxCostUsd !== undefined ? { costCapUsd: m.options.maxCostUsd } : {}),
-        ...(m.options.deadline !== undefined ? { deadline: m.options.deadline } : {}),
-        ...(m.options.estimatedMoleculeUsd !== undefined
-          ? { estimatedMoleculeUsd: m.options.estimatedMoleculeUsd }
+        ...(caps.maxCostUsd !== undefined ? { costCapUsd: caps.maxCostUsd } : {}),
+        ...(caps.deadline !== undefined ? { deadline: caps.deadline } : {}),
+        ...(caps.estimatedMoleculeUsd !== undefined
+          ? { estimatedMoleculeUsd: caps.estimatedMoleculeUsd }
           : {}),
-        ...(m.options.reservedUsd !== undefined ? { reservedUsd: m.options.reservedUsd } : {}),
+        ...(caps.reservedUsd !== undefined ? { reservedUsd: caps.reservedUsd } : {}),
         ...o.settings,
       },
     }

@@ -1,6 +1,6 @@
 import type { JobRef, PlanEvent } from '../../contracts/events.js'
 import type { DispatchRecord } from '../../contracts/records.js'
-import { capBudget, perExecutionUsd } from '../../core/caps.js'
+import { CLOUD_IN_FLIGHT_SHARE, capBudget, perExecutionUsd } from '../../core/caps.js'
 import { manifestCostUsd } from '../../core/cost.js'
 import { StoreError, UsageError } from '../../core/errors.js'
 import { createManifest, type Manifest } from '../../core/manifest.js'
@@ -113,6 +113,8 @@ export async function planCloud(event: PlanEvent, deps: PlanDeps): Promise<JobRe
       maxCostUsd: settings.costCapUsd,
       deadline: settings.deadline,
       reservedUsd: settings.reservedUsd,
+      // running Lambdas cannot be stopped: at most half of what is left is in flight
+      inFlightShare: CLOUD_IN_FLIGHT_SHARE,
     },
     spent,
     perExecutionUsd(manifest, spent, settings.estimatedMoleculeUsd),

@@ -12,9 +12,12 @@ import type { DeployedStack } from '../../../src/aws/client/deploy.js'
 import { readDeployment } from '../../../src/aws/client/deploy.js'
 import { connectionFor } from '../../../src/aws/connection.js'
 import { S3ResultStore, s3ClientFor } from '../../../src/aws/s3/S3ResultStore.js'
+import { manifestCostUsd } from '../../../src/core/cost.js'
+import type { Estimate } from '../../../src/core/estimate.js'
+import { decodeManifest } from '../../../src/core/manifest.js'
 import { freePort, startEmulator, stopEmulator } from '../../../src/emulator/index.js'
 import { listJobs, openJob, plan, run as runJob } from '../../../src/runner/index.js'
-import { partialKey, resultKey } from '../../../src/store/layout.js'
+import { manifestKey, partialKey, resultKey } from '../../../src/store/layout.js'
 import { decodeTable } from '../../../src/store/parquet.js'
 import {
   columnOf,
@@ -172,6 +175,71 @@ describe('fanout run --target localstack', () => {
     expect(logs.stdout).toContain('"jobId":"ma-cloud"')
     expect(logs.stdout).toContain('"message":"molecule stored"')
   })
+})
+
+describe('fanout run --max-cost on the emulated cloud', () => {
+  const UNDER = fixtureJob('underestimated.ts')
+  // 4 molecules of 10 atoms × 400 ms that the estimate samples at ~0 ms
+  const ARGS = ['--param', 'atoms=40', '--param', 'ms=400', '--molecules', '4']
+  const cloud = (args: string[]) =>
+    runCli([...args, '--target', 'localstack', '--no-progress'], { cwd, env, timeoutMs: 120_000 })
+  const cloudManifest = async (jobId: string) => {
+    const bytes = await store.get(manifestKey(jobId))
+    if (!bytes) throw new Error(`job ${jobId} has no manifest in the bucket`)
+    return decodeManifest(bytes, manifestKey(jobId), jobId)
+  }
+
+  it('refuses a start whose estimate is over the cap: nothing is uploaded or started', async () => {
+    // Act
+    const r = await cloud(['run', UNDER, ...ARGS, '--max-cost', '0.00001', '--job-id', 'refused'])
+    // Assess
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/the estimate is \$[\d.]+ to \$[\d.]+ .*over --max-cost \$0\.00001/)
+    expect(await store.get(manifestKey('refused'))).toBeUndefined()
+  })
+
+  it('stops dispatching at the cap when atoms are slower than sampled, and resumes to the full result', async () => {
+    // Prepare: a cap just over the estimate's upper bound, so the start is allowed; the real
+    // molecules cost ~4× the estimate's share, and Lambda cannot stop a running one: the plan
+    // puts half of what the cap leaves in flight (2 molecules), and the tally sees them end
+    const planned = await cloud(['plan', UNDER, ...ARGS, '--json'])
+    expect(planned.code, planned.stderr).toBe(0)
+    const estimate = (JSON.parse(planned.stdout) as { estimate: Estimate }).estimate
+    const cap = Number((estimate.usd.high * 1.05).toPrecision(3))
+
+    // Act
+    const r = await cloud(['run', UNDER, ...ARGS, '--max-cost', String(cap), '--job-id', 'capped'])
+
+    // Assess: the molecules that started finished (Lambda runs them out), nothing else started
+    expect(r.code, r.stderr).toBe(75)
+    expect(r.stderr).toContain('job capped stopped at its cost cap')
+    expect(r.stderr).toContain('fanout resume capped --target localstack --max-cost')
+    const stopped = await cloudManifest('capped')
+    expect(stopped.status).toBe('cost-cap')
+    const done = stopped.molecules.filter((m) => m.status === 'done')
+    // one wave of half the budget at the estimate's price: 2 molecules, and none after them, as
+    // the measured price (~4× the estimate) leaves no room; the bill passes the cap by what those
+    // two cost over the estimate (a running Lambda is not stopped; the README says so)
+    expect(done.length).toBe(2)
+    expect(stopped.molecules.filter((m) => m.attempts.length > 0)).toEqual(done)
+    const reserved = stopped.options.reservedUsd ?? 0
+    expect(reserved).toBeGreaterThan(0)
+    expect(manifestCostUsd(stopped) + reserved).toBeLessThan(cap + 2 * (cap - reserved))
+    expect(await store.get(resultKey('capped'))).toBeUndefined()
+    const status = await runCli(['status', 'capped', '--target', 'localstack'], { cwd, env })
+    expect(status.stdout).toContain(
+      `fanout resume capped --target localstack --max-cost <more than $${cap}>`,
+    )
+
+    // Act: a higher cap completes it
+    const resumed = await cloud(['resume', 'capped', '--max-cost', '1', '--json'])
+
+    // Assess
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'succeeded', rows: 40 })
+    const squared = columnOf(await cloudTable(resultKey('capped')), 'squared')
+    expect(squared).toEqual(Array.from({ length: 40 }, (_, i) => i * i))
+  }, 240_000)
 })
 
 describe.each(['local', 'localstack'])('the executor contract on --target %s', (target) => {

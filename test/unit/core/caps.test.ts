@@ -63,6 +63,39 @@ describe('capBudget', () => {
   })
 })
 
+describe('capBudget with an in-flight share (the cloud: running Lambdas cannot be stopped)', () => {
+  it('puts only that share of what is left in flight, and one molecule when nothing runs', () => {
+    // Prepare: nothing started; $1.00 cap, $0.20 reserved, $0.10 a molecule
+    const fresh = testManifest({
+      target: 'aws',
+      numAtoms: 10,
+      boundaries: [...Array(11).keys()],
+      workers: 2,
+    })
+    // Act
+    const whole = capBudget(fresh, 0, { maxCostUsd: 1, reservedUsd: 0.2 }, 0, 0.1)
+    const half = capBudget(
+      fresh,
+      0,
+      { maxCostUsd: 1, reservedUsd: 0.2, inFlightShare: 0.5 },
+      0,
+      0.1,
+    )
+    const last = capBudget(
+      fresh,
+      0,
+      { maxCostUsd: 1, reservedUsd: 0.8, inFlightShare: 0.5 },
+      0.1,
+      0.1,
+    )
+    // Assess: 0.8 left → 8 at once, or 4 at half; 0.1 left → the one that fits
+    expect(whole.allowed).toBe(8)
+    expect(half.allowed).toBe(4)
+    expect(last.allowed).toBe(1)
+    expect(last.reached).toBeUndefined()
+  })
+})
+
 describe('perExecutionUsd', () => {
   it('takes the mean of the ended executions, never below the estimate', () => {
     const m = halfway()
