@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { describeValue, UsageError } from '../core/errors.js'
 import { PARTITION_SCHEMES } from '../core/types.js'
+import { parseDuration } from '../runner/duration.js'
 import { TARGETS } from '../runner/options.js'
 
 const positiveInt = (flag: string) =>
@@ -61,6 +62,25 @@ const dollars = (flag: string) =>
     }),
   ) as unknown as z.ZodType<number>
 
+/** `--deadline`: an ISO date, or a duration from now, checked here so the error names the flag. */
+const deadline = (flag: string) =>
+  z.string().superRefine((v, ctx) => {
+    if (/^\d{4}-\d\d-\d\d/.test(v)) {
+      if (!Number.isFinite(Date.parse(v))) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `Expected ${flag} to be a valid date, got ${describeValue(v)}`,
+        })
+      }
+      return
+    }
+    try {
+      parseDuration(v, flag)
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message })
+    }
+  })
+
 /** The flags `fanout run` and `fanout plan` share, parsed once at the edge. */
 export const runFlagsSchema = z
   .object({
@@ -92,7 +112,7 @@ export const runFlagsSchema = z
     speculate: z.boolean().optional(),
     timeout: z.string().optional(),
     maxCost: dollars('--max-cost').optional(),
-    deadline: z.string().min(1).optional(),
+    deadline: deadline('--deadline').optional(),
     force: z.boolean().optional(),
   })
   .strict()

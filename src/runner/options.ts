@@ -268,7 +268,10 @@ function timeoutOf(value: number | string | undefined): number | undefined {
   return parseDuration(value, 'timeout')
 }
 
-function deadlineOf(value: number | Date | string | undefined): number | undefined {
+function deadlineOf(
+  value: number | Date | string | undefined,
+  what = 'deadline',
+): number | undefined {
   if (value === undefined) return undefined
   if (value instanceof Date) return value.getTime()
   if (typeof value === 'number') return value
@@ -276,5 +279,5 @@ function deadlineOf(value: number | Date | string | undefined): number | undefin
   // an ISO date, else a duration from now
   return /^\d{4}-\d\d-\d\d/.test(value) && Number.isFinite(at)
     ? at
-    : Date.now() + parseDuration(value, 'deadline')
+    : Date.now() + parseDuration(value, what)
 }

@@ -71,6 +71,20 @@ const cases: BadCase[] = [
     ],
   },
   {
+    name: 'a cost cap that is not an amount of dollars (--max-cost abc)',
+    args: ['run', MA_CROSSOVER, ...SMALL, '--max-cost', 'abc'],
+    phrases: [
+      'fanout: Expected --max-cost to be an amount of dollars above 0 (e.g. 5 or 0.50), got "abc"',
+    ],
+  },
+  {
+    name: 'a deadline that is not a duration (--deadline soon)',
+    args: ['run', MA_CROSSOVER, ...SMALL, '--deadline', 'soon'],
+    phrases: [
+      'fanout: Expected --deadline to be a duration such as 600 (seconds), 90s, 30m or 1h, got "soon"',
+    ],
+  },
+  {
     name: 'an unknown param',
     args: ['run', MA_CROSSOVER, ...SMALL, '--param', 'nope=1'],
     phrases: [
