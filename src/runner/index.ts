@@ -6,6 +6,7 @@ export {
   FanoutError,
   JobCodeError,
   JobLoadError,
+  LimitReachedError,
   ManifestError,
   RunInterruptedError,
   UsageError,

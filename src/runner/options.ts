@@ -73,6 +73,8 @@ export interface RecoveryOptions {
 export interface RunOptions extends PlanOptions, RecoveryOptions {
   /** The job's id and directory name. @default `<job>-<yyyymmdd-hhmmss>-<4 hex>` */
   jobId?: string
+  /** Start even though the estimate's upper bound is over `maxCostUsd` (the cap still holds). @default false */
+  force?: boolean
   /** Called as molecules finish, fail or are retried. */
   onProgress?: (event: ProgressEvent) => void
   /** Abort the run: no new molecule starts, running ones are cancelled, partials are kept. */

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RunInterruptedError, UsageError } from '../../../src/core/errors.js'
+import { LimitReachedError, RunInterruptedError, UsageError } from '../../../src/core/errors.js'
 import { defineJob } from '../../../src/core/job.js'
 import { range } from '../../../src/core/sources.js'
 import type { ProgressEvent } from '../../../src/executors/Executor.js'
@@ -130,6 +130,31 @@ describe('run()', () => {
     await expect(pending).rejects.toBeInstanceOf(RunInterruptedError)
     const job = await openJob('aborted', { root })
     expect(job.status).toBe('interrupted')
+  })
+})
+
+describe('run() under a budget', () => {
+  it('refuses a start over maxCostUsd, and with force rejects with LimitReachedError, resumable', async () => {
+    // Act: the estimate of 4 molecules is far over a millionth of a dollar
+    const refused = run(SQUARES, { root, workers: 2, molecules: 4, maxCostUsd: 0.000001 })
+    const forced = run(SQUARES, {
+      root,
+      workers: 2,
+      molecules: 4,
+      maxCostUsd: 0.000001,
+      force: true,
+      jobId: 'capped-api',
+    })
+    // Assess
+    await expect(refused).rejects.toThrow(/over --max-cost \$0\.000001: nothing was started/)
+    await expect(refused).rejects.toBeInstanceOf(UsageError)
+    const error = await forced.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(LimitReachedError)
+    expect(error).toMatchObject({ limit: 'cost-cap', jobId: 'capped-api' })
+    expect((await openJob('capped-api', { root })).status).toBe('cost-cap')
   })
 })
 
