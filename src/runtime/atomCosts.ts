@@ -13,7 +13,7 @@ import { prepare } from './runMolecule.js'
 /** Each sample point runs consecutive atoms until this long has passed... */
 const POINT_MS = 2
 /** ...or this many atoms ran. */
-const POINT_MAX_ATOMS = 64
+export const POINT_MAX_ATOMS = 64
 /** The whole sampling stops after this long; costs come from what was timed. @default */
 const DEFAULT_BUDGET_MS = 5000
 /** Sample points when the caller names none. */
@@ -37,18 +37,16 @@ export interface AtomCosts {
 }
 
 /**
- * ms per atom at `index`: a run of consecutive atoms (≥ 2 ms or 64 atoms),
- * timed by the smaller of wall time and this process's CPU time. CPU time
- * leaves out the time the thread waited for a core (a loaded machine); wall
- * time leaves out what other threads of the process did meanwhile (workers
- * warming up). The atom's own cost is in both.
+ * Wall and CPU ms per atom at `index`: a run of consecutive atoms (≥ 2 ms or
+ * 64 atoms). CPU time is what slows down on a smaller Lambda; wall time
+ * beyond it is waiting (I/O, or a core busy with something else).
  */
-export async function timePoint(
+export async function timeWallAndCpu(
   job: Job,
   ctx: PointContext,
   index: number,
   numAtoms: number,
-): Promise<number> {
+): Promise<{ wallMs: number; cpuMs: number }> {
   const t0 = performance.now()
   const c0 = process.cpuUsage()
   let count = 0
@@ -69,7 +67,24 @@ export async function timePoint(
   }
   const wall = performance.now() - t0
   const cpu = process.cpuUsage(c0)
-  return Math.min(wall, (cpu.user + cpu.system) / 1000) / count
+  return { wallMs: wall / count, cpuMs: (cpu.user + cpu.system) / 1000 / count }
+}
+
+/**
+ * ms per atom at `index` ({@link timeWallAndCpu}), the smaller of wall time
+ * and this process's CPU time. CPU time leaves out the time the thread waited
+ * for a core (a loaded machine); wall time leaves out what other threads of
+ * the process did meanwhile (workers warming up). The atom's own cost is in
+ * both.
+ */
+export async function timePoint(
+  job: Job,
+  ctx: PointContext,
+  index: number,
+  numAtoms: number,
+): Promise<number> {
+  const t = await timeWallAndCpu(job, ctx, index, numAtoms)
+  return Math.min(t.wallMs, t.cpuMs)
 }
 
 /**

@@ -5,13 +5,15 @@ import { TableBuilder } from '../core/table.js'
 import type { Row } from '../core/types.js'
 import { sampleIndices } from '../core/weightedParts.js'
 import { encodeTable, tableToRows } from '../store/parquet.js'
-import { DEFAULT_COST_SAMPLE, interleaved, type PointContext } from './atomCosts.js'
+import {
+  DEFAULT_COST_SAMPLE,
+  interleaved,
+  POINT_MAX_ATOMS,
+  type PointContext,
+  timeWallAndCpu,
+} from './atomCosts.js'
 import { prepare, runMolecule } from './runMolecule.js'
 
-/** Each sample point runs consecutive atoms until this long has passed... */
-const POINT_MS = 2
-/** ...or this many atoms ran. */
-const POINT_MAX_ATOMS = 64
 /** The whole sampling stops after this long. @default */
 const DEFAULT_BUDGET_MS = 5000
 /** Rows the partial-encoding probe writes. */
@@ -42,40 +44,6 @@ export interface AtomSample {
   setupMemoryMb: number
   /** How long the sampling took, ms. */
   wallMs: number
-}
-
-/**
- * Wall and CPU ms per atom at `index`: a run of consecutive atoms (≥ 2 ms or
- * 64 atoms). Both are kept: CPU time is what slows down on a smaller Lambda,
- * wall time beyond it is waiting (I/O, or a core busy with something else).
- */
-async function timeWallAndCpu(
-  job: Job,
-  ctx: PointContext,
-  index: number,
-  numAtoms: number,
-): Promise<{ wallMs: number; cpuMs: number }> {
-  const t0 = performance.now()
-  const c0 = process.cpuUsage()
-  let count = 0
-  for (let i = index; i < numAtoms && count < POINT_MAX_ATOMS; i++) {
-    try {
-      await job.run(ctx.at(i), {
-        index: i,
-        moleculeId: -1,
-        attempt: 0,
-        params: ctx.params,
-        state: ctx.state,
-      })
-    } catch {
-      // a failing atom still tells how long it took
-    }
-    count++
-    if (performance.now() - t0 >= POINT_MS) break
-  }
-  const wall = performance.now() - t0
-  const cpu = process.cpuUsage(c0)
-  return { wallMs: wall / count, cpuMs: (cpu.user + cpu.system) / 1000 / count }
 }
 
 function memoryMb(): number {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { FileMetaData } from 'hyparquet'
 import {
   type DataAccess,
   type DataFile,
@@ -13,7 +12,7 @@ import {
 } from '../../core/data/access.js'
 import { DataError } from '../../core/data/errors.js'
 import { type DataRef, type FolderListing, mapDataRefs } from '../../core/data/refs.js'
-import { layoutOf, readParquetFooter, readParquetRows } from '../../runtime/data/parquetData.js'
+import { layoutOf, ParquetFooters } from '../../runtime/data/parquetData.js'
 import { dataFactKey, dataKey, jobDataKey } from '../../store/layout.js'
 import type { ResultStore } from '../../store/ResultStore.js'
 import type { AwsFetchConnection } from '../signedFetch.js'
@@ -60,7 +59,7 @@ export class S3DataAccess implements DataAccess {
   readonly #o: S3DataAccessOptions
   readonly #memo = new MemoTable()
   readonly #staged = new Map<string, Staged>()
-  readonly #footers = new Map<string, Promise<FileMetaData>>()
+  readonly #parquet = new ParquetFooters()
   readonly #downloads = new Map<string, Promise<void>>()
   /** Paths that sources opened: read by range, so not downloaded. */
   readonly #opened = new Set<string>()
@@ -206,22 +205,14 @@ export class S3DataAccess implements DataAccess {
     }))
   }
 
-  #footer(file: DataFile): Promise<FileMetaData> {
-    let footer = this.#footers.get(file.id)
-    if (!footer) {
-      footer = readParquetFooter(file)
-      this.#footers.set(file.id, footer)
-      footer.catch(() => this.#footers.delete(file.id))
-    }
-    return footer
-  }
-
   parquetLayout(file: DataFile): ParquetLayout {
-    return this.#memo.get(`parquet:${file.id}`, async () => layoutOf(await this.#footer(file)))
+    return this.#memo.get(`parquet:${file.id}`, async () =>
+      layoutOf(await this.#parquet.footer(file)),
+    )
   }
 
   async parquetRows(file: DataFile, rowStart: number, rowEnd: number, columns?: readonly string[]) {
-    return readParquetRows(file, await this.#footer(file), rowStart, rowEnd, columns)
+    return this.#parquet.rows(file, rowStart, rowEnd, columns)
   }
 
   memo<T>(key: string, compute: () => Promise<T>, persist?: PersistAs): T {

@@ -3,22 +3,18 @@ import type { PutOptions, ResultStore } from '../../store/ResultStore.js'
 import { AwsHttpError } from '../errors.js'
 import { type AwsFetchConnection, awsErrorCode } from '../signedFetch.js'
 import type { S3ResultStoreOptions } from './S3ResultStore.js'
-import { checkKey, checkMaxKeys, contentType, encodeRfc3986, normalizePrefix } from './s3Keys.js'
+import {
+  checkKey,
+  checkMaxKeys,
+  contentType,
+  encodeRfc3986,
+  normalizePrefix,
+  unescapeXml,
+} from './s3Keys.js'
 
 /** S3 keys are sent RFC 3986-encoded, each segment on its own (slashes stay), as they are signed. */
 function encodeKey(key: string): string {
   return key.split('/').map(encodeRfc3986).join('/')
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
-function unescapeXml(s: string): string {
-  return s.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) =>
-    e.startsWith('#x')
-      ? String.fromCodePoint(Number.parseInt(e.slice(2), 16))
-      : e.startsWith('#')
-        ? String.fromCodePoint(Number.parseInt(e.slice(1), 10))
-        : (ENTITIES[e] as string),
-  )
 }
 
 /**

@@ -63,3 +63,16 @@ export function contentType(key: string): string {
 export function encodeKeyPath(key: string): string {
   return key.split('/').map(encodeRfc3986).join('/')
 }
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+
+/** The text of an S3 XML element (a key, a continuation token): its five entities and character references decoded. */
+export function unescapeXml(s: string): string {
+  return s.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) =>
+    e.startsWith('#x')
+      ? String.fromCodePoint(Number.parseInt(e.slice(2), 16))
+      : e.startsWith('#')
+        ? String.fromCodePoint(Number.parseInt(e.slice(1), 10))
+        : (ENTITIES[e] as string),
+  )
+}

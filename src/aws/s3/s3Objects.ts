@@ -15,7 +15,7 @@ import { StoreError } from '../../core/errors.js'
 import { byteOrder } from '../../runtime/data/objectStore.js'
 import { AwsHttpError } from '../errors.js'
 import { type AwsFetchConnection, awsErrorCode } from '../signedFetch.js'
-import { encodeKeyPath, encodeRfc3986 } from './s3Keys.js'
+import { encodeKeyPath, encodeRfc3986, unescapeXml } from './s3Keys.js'
 
 /** The URL of a bucket: path-style against a custom endpoint (emulators), virtual-hosted against AWS. */
 export function bucketUrl(connection: AwsFetchConnection, bucket: string): string {
@@ -105,17 +105,6 @@ export async function downloadVerified(
     await rm(tmp, { force: true })
   }
   return bytes
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
-function unescapeXml(s: string): string {
-  return s.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);/g, (_m, e: string) =>
-    e.startsWith('#x')
-      ? String.fromCodePoint(Number.parseInt(e.slice(2), 16))
-      : e.startsWith('#')
-        ? String.fromCodePoint(Number.parseInt(e.slice(1), 10))
-        : (ENTITIES[e] as string),
-  )
 }
 
 /**

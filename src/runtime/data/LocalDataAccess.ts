@@ -3,7 +3,6 @@ import { readdirSync, statSync } from 'node:fs'
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join, relative, resolve, sep } from 'node:path'
-import type { FileMetaData } from 'hyparquet'
 import {
   type DataAccess,
   type DataFile,
@@ -15,7 +14,7 @@ import {
 } from '../../core/data/access.js'
 import { DataError } from '../../core/data/errors.js'
 import { byteOrder, type S3Objects } from './objectStore.js'
-import { layoutOf, readParquetFooter, readParquetRows } from './parquetData.js'
+import { layoutOf, ParquetFooters } from './parquetData.js'
 
 /** Options of {@link LocalDataAccess}. */
 export interface LocalDataAccessOptions {
@@ -115,7 +114,7 @@ export function listFolder(root: string): DataObjectInfo[] {
  */
 export class LocalDataAccess implements DataAccess {
   readonly #memo = new MemoTable()
-  readonly #footers = new Map<string, Promise<FileMetaData>>()
+  readonly #parquet = new ParquetFooters()
   readonly #options: LocalDataAccessOptions
   /** Absolute paths of the files and folders that sources opened (read by range or by key). */
   readonly opened = new Set<string>()
@@ -170,18 +169,10 @@ export class LocalDataAccess implements DataAccess {
     )
   }
 
-  #footer(file: DataFile): Promise<FileMetaData> {
-    let footer = this.#footers.get(file.id)
-    if (!footer) {
-      footer = readParquetFooter(file)
-      this.#footers.set(file.id, footer)
-      footer.catch(() => this.#footers.delete(file.id))
-    }
-    return footer
-  }
-
   parquetLayout(file: DataFile): ParquetLayout {
-    return this.#memo.get(`parquet:${file.id}`, async () => layoutOf(await this.#footer(file)))
+    return this.#memo.get(`parquet:${file.id}`, async () =>
+      layoutOf(await this.#parquet.footer(file)),
+    )
   }
 
   async parquetRows(
@@ -190,7 +181,7 @@ export class LocalDataAccess implements DataAccess {
     rowEnd: number,
     columns?: readonly string[],
   ): Promise<Record<string, unknown>[]> {
-    return readParquetRows(file, await this.#footer(file), rowStart, rowEnd, columns)
+    return this.#parquet.rows(file, rowStart, rowEnd, columns)
   }
 
   memo<T>(key: string, compute: () => Promise<T>, persist?: PersistAs): T {

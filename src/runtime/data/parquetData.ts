@@ -88,3 +88,30 @@ export async function readParquetRows(
     )
   }
 }
+
+/**
+ * The footers of the Parquet files one data access reads, each read once
+ * (a failed read is forgotten, so it is tried again), and rows read with them.
+ */
+export class ParquetFooters {
+  readonly #footers = new Map<string, Promise<FileMetaData>>()
+
+  footer(file: DataFile): Promise<FileMetaData> {
+    let footer = this.#footers.get(file.id)
+    if (!footer) {
+      footer = readParquetFooter(file)
+      this.#footers.set(file.id, footer)
+      footer.catch(() => this.#footers.delete(file.id))
+    }
+    return footer
+  }
+
+  async rows(
+    file: DataFile,
+    rowStart: number,
+    rowEnd: number,
+    columns?: readonly string[],
+  ): Promise<Record<string, unknown>[]> {
+    return readParquetRows(file, await this.footer(file), rowStart, rowEnd, columns)
+  }
+}
