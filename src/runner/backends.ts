@@ -47,6 +47,8 @@ export interface StageDataOptions {
   /** Staging progress: hashing, uploading, skipped (already in the bucket). */
   onStaging?: (event: StagingEvent) => void
   signal?: AbortSignal
+  /** Runs once the data is checked, before anything is uploaded (the estimate, and a cap's refusal). */
+  beforeUpload?: () => Promise<void>
 }
 
 /** The local backend: worker threads (or in-process with 1 worker) over `<root>`. */
@@ -64,12 +66,13 @@ export function localBackend(request: BackendRequest): Backend {
     warmUp: () => executor.warmUp(),
     prepareJob: (path, file, params) => executor.prepareJob(path, file, params),
     // locally a data param is its path: check that it names what it should
-    stageData: async (planned) => {
+    stageData: async (planned, options = {}) => {
       dataParamValues(
         (planned.params ?? {}) as Record<string, unknown>,
         dataParamsOf(planned.job.params),
         process.cwd(),
       )
+      await options.beforeUpload?.()
       return planned.params
     },
     close: () => executor.close(),

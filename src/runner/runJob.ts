@@ -159,24 +159,29 @@ async function runOn<R extends Row>(
   const planMs = performance.now() - planStarted
   const jobId = o.jobId ?? newJobId(planned.jobName)
   await assertJobIdFree(store, jobId)
-  // the estimate, before anything is staged or runs; a cost cap needs one
+  // the estimate, once the data is checked and before anything is uploaded or runs; a cost
+  // cap needs one, and refuses a start that could pass it
   const cap = o.recovery.maxCostUsd
-  const estimated = cost.estimate
-    ? await estimateJob(planned, cost.estimate, cloudCutOf(o))
-    : undefined
-  if (estimated) cost.onEstimate?.(estimated)
-  if (cap !== undefined && estimated && estimated.usd.high > cap && !o.force) {
-    throw new UsageError(
-      `the estimate is ${formatUsd(estimated.usd.low)} to ${formatUsd(estimated.usd.high)} (mid ${formatUsd(estimated.usd.mid)}), over --max-cost $${cap}: nothing was started. Raise --max-cost, make the job smaller, or pass --force to start anyway (the cap still stops the run before it passes $${cap}).`,
-    )
+  let estimated: JobEstimate | undefined
+  const estimateFirst = async () => {
+    if (!cost.estimate) return
+    estimated = await estimateJob(planned, cost.estimate, cloudCutOf(o))
+    cost.onEstimate?.(estimated)
+    if (cap !== undefined && estimated.usd.high > cap && !o.force) {
+      throw new UsageError(
+        `the estimate is ${formatUsd(estimated.usd.low)} to ${formatUsd(estimated.usd.high)} (mid ${formatUsd(estimated.usd.mid)}), over --max-cost $${cap}: nothing was started. Raise --max-cost, make the job smaller, or pass --force to start anyway (the cap still stops the run before it passes $${cap}).`,
+      )
+    }
   }
   // data params: checked, and staged in the stack's bucket for a cloud target (part 6)
-  const params = backend.stageData
-    ? await backend.stageData(planned, {
-        ...(o.onStaging ? { onStaging: o.onStaging } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      })
-    : planned.params
+  let params = planned.params
+  if (backend.stageData) {
+    params = await backend.stageData(planned, {
+      ...(o.onStaging ? { onStaging: o.onStaging } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+      beforeUpload: estimateFirst,
+    })
+  } else await estimateFirst()
   const manifest = createManifest({
     jobId,
     jobName: planned.jobName,

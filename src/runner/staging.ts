@@ -49,6 +49,8 @@ export interface StageRequest {
   cwd?: string
   onStaging?: (event: StagingEvent) => void
   signal?: AbortSignal
+  /** Runs once the data is checked, before anything is uploaded. */
+  beforeUpload?: () => Promise<void>
 }
 
 /** What staging did. */
@@ -93,6 +95,7 @@ export async function stageJobData(request: StageRequest): Promise<StageOutcome>
   const source = (await atomsOf(planned.job, planned.params)) as { maxChunkBytes?: unknown }
   const maxChunkBytes = typeof source.maxChunkBytes === 'number' ? source.maxChunkBytes : undefined
   checkWorkerLimits(downloaded, maxChunkBytes, request.limits, target)
+  await request.beforeUpload?.()
 
   const outcome: StageOutcome = { params, files: 0, uploaded: 0, bytes: 0, uploadedBytes: 0 }
   const stage = async (path: string, size: number, name: string) => {
