@@ -1,12 +1,20 @@
-import { resolve } from 'node:path'
-import { App } from 'aws-cdk-lib'
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { App, type AppProps } from 'aws-cdk-lib'
+import { afterAll, describe, expect, it } from 'vitest'
 import { readAppContext } from '../../../infra/context.js'
+
+// an App without an outdir makes a cdk.out* directory in the system's temp folder and leaves it
+const dir = mkdtempSync(join(tmpdir(), 'fanout-context-test-'))
+let apps = 0
+const testApp = (props: AppProps): App => new App({ ...props, outdir: join(dir, String(apps++)) })
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('readAppContext', () => {
   it('has defaults for every key', () => {
     // Prepare
-    const app = new App({ context: {} })
+    const app = testApp({ context: {} })
 
     // Act
     const context = readAppContext(app.node)
@@ -26,7 +34,7 @@ describe('readAppContext', () => {
 
   it('reads -c values, which arrive as strings', () => {
     // Prepare
-    const app = new App({
+    const app = testApp({
       context: {
         stackName: 'FanoutDev',
         workerMemoryMb: '3008',
@@ -80,7 +88,7 @@ describe('readAppContext', () => {
     ],
   ])('names a bad %s, what was expected and what was got', (key, value, message) => {
     // Prepare
-    const app = new App({ context: { [key]: value } })
+    const app = testApp({ context: { [key]: value } })
 
     // Act
     const read = () => readAppContext(app.node)
