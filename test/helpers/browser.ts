@@ -41,7 +41,8 @@ export async function startChromium(): Promise<StartedBrowser> {
   const child: ChildProcess = spawn(
     CHROMIUM,
     [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // its own temp folder inside the profile (Chromium leaves an org.chromium.* folder in TMPDIR)
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: profile } },
   )
   const pid = child.pid
   if (pid === undefined) throw new Error(`could not start ${CHROMIUM}`)
