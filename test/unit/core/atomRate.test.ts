@@ -22,8 +22,14 @@ describe('AtomRate', () => {
     const r = new AtomRate({ halfLifeMs: 2000 })
     let atoms = 0
     r.sample(0, 0)
-    for (let t = 1000; t <= 60_000; t += 1000) r.sample(t, (atoms += 10))
-    for (let t = 61_000; t <= 70_000; t += 1000) r.sample(t, (atoms += 100))
+    for (let t = 1000; t <= 60_000; t += 1000) {
+      atoms += 10
+      r.sample(t, atoms)
+    }
+    for (let t = 61_000; t <= 70_000; t += 1000) {
+      atoms += 100
+      r.sample(t, atoms)
+    }
 
     // Assess: the weighted rate is near 100; the average since the start is 22.9
     expect(r.perSecond).toBeGreaterThan(95)
