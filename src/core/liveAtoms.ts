@@ -89,3 +89,69 @@ export function progressIntervalMs(budget: ProgressBudget): number | undefined {
 export function reportsDue(startedAt: number, now: number, intervalMs: number): number {
   return Math.max(0, Math.floor((now - startedAt) / intervalMs))
 }
+
+/**
+ * How late the tally reads a progress interval's report, ms: a worker starts
+ * after its dispatch (a cold start) and reports at the end of an atom.
+ */
+export const PROGRESS_READ_SLACK_MS = 2000
+
+/** A progress object the tally should read: an open attempt with a report due since the last read. */
+export interface ProgressRead {
+  moleculeId: number
+  attempt: number
+  /** The attempt's progress intervals passed by now. */
+  due: number
+}
+
+/**
+ * The open attempts of running molecules whose next progress report is due
+ * (a new interval has passed since the tally last read theirs): at most one
+ * read per report, so the reads cost at most as many GETs as the workers
+ * made PUTs.
+ */
+export function progressReadsDue(
+  manifest: Manifest,
+  now: number,
+  intervalMs: number,
+): ProgressRead[] {
+  const out: ProgressRead[] = []
+  for (const m of manifest.molecules) {
+    if (m.status !== 'running') continue
+    for (const a of m.attempts) {
+      if (!isOpen(a)) continue
+      const due = reportsDue(a.startedAt + PROGRESS_READ_SLACK_MS, now, intervalMs)
+      if (due > (a.reportsRead ?? 0)) out.push({ moleculeId: m.id, attempt: a.attempt, due })
+    }
+  }
+  return out
+}
+
+/**
+ * The manifest with what the reads found: each read attempt's `reportsRead`
+ * moved to its due interval, and `atomsSoFar` raised to what its object says
+ * (never lowered; an attempt with no object yet keeps what it had). Returns
+ * `manifest` itself when there was nothing to read.
+ */
+export function withProgressReads(
+  manifest: Manifest,
+  reads: readonly (ProgressRead & { atoms: number | undefined })[],
+): Manifest {
+  if (reads.length === 0) return manifest
+  const byKey = new Map(reads.map((r) => [`${r.moleculeId}/${r.attempt}`, r]))
+  return {
+    ...manifest,
+    molecules: manifest.molecules.map((m) => {
+      if (!m.attempts.some((a) => byKey.has(`${m.id}/${a.attempt}`))) return m
+      return {
+        ...m,
+        attempts: m.attempts.map((a) => {
+          const r = byKey.get(`${m.id}/${a.attempt}`)
+          if (!r) return a
+          const atoms = Math.max(a.atomsSoFar ?? 0, Math.min(r.atoms ?? 0, m.end - m.start))
+          return { ...a, reportsRead: r.due, ...(atoms > 0 ? { atomsSoFar: atoms } : {}) }
+        }),
+      }
+    }),
+  }
+}

@@ -3,6 +3,8 @@ import { capShares, formatUsd } from '../core/caps.js'
 import { RunInterruptedError, UsageError } from '../core/errors.js'
 import { createManifest } from '../core/manifest.js'
 import type { Row } from '../core/types.js'
+import type { ProgressPhase } from '../executors/Executor.js'
+import { phaseEvent } from '../executors/phaseEvent.js'
 import { jobPrefix, validateJobId } from '../store/layout.js'
 import { claimManifest } from '../store/manifests.js'
 import type { ResultStore } from '../store/ResultStore.js'
@@ -17,6 +19,7 @@ import {
 import { JobHandle } from './JobHandle.js'
 import { writeEstimate } from './jobCost.js'
 import { jobFileOf } from './jobModule.js'
+import { moleculeChoice } from './moleculeChoice.js'
 import { type ResolvedOptions, resolveOptions } from './options.js'
 import {
   newJobId,
@@ -152,18 +155,24 @@ async function runOn<R extends Row>(
   // threads start loading fanout's runtime while the job is bundled and planned
   backend.warmUp()
   const planStarted = performance.now()
+  const phase = (name: ProgressPhase, detail?: string) =>
+    o.onProgress?.(phaseEvent(name, undefined, performance.now() - planStarted, detail))
+  phase('bundling', jobFile)
   const planned = await planJob({
     ...planRequestOf(jobFile, o, root),
-    onReady: (bundle, params) => backend.prepareJob?.(bundle.path, jobFile, params),
+    onReady: (bundle, params) => {
+      phase('planning')
+      backend.prepareJob?.(bundle.path, jobFile, params)
+    },
   })
   const planMs = performance.now() - planStarted
   const jobId = o.jobId ?? newJobId(planned.jobName)
   await assertJobIdFree(store, jobId)
   // the estimate, before anything is staged or runs; a cost cap needs one
   const cap = o.recovery.maxCostUsd
-  const estimated = cost.estimate
-    ? await estimateJob(planned, cost.estimate, cloudCutOf(o))
-    : undefined
+  if (cost.estimate) phase('estimating', 'timing a sample of atoms here, scaled to Lambda')
+  const cloudCut = cloudCutOf(o)
+  const estimated = cost.estimate ? await estimateJob(planned, cost.estimate, cloudCut) : undefined
   if (estimated) cost.onEstimate?.(estimated)
   if (cap !== undefined && estimated && estimated.usd.high > cap && !o.force) {
     throw new UsageError(
@@ -171,6 +180,7 @@ async function runOn<R extends Row>(
     )
   }
   // data params: checked, and staged in the stack's bucket for a cloud target (part 6)
+  if (o.target !== 'local') phase('staging')
   const params = backend.stageData
     ? await backend.stageData(planned, {
         ...(o.onStaging ? { onStaging: o.onStaging } : {}),
@@ -205,7 +215,13 @@ async function runOn<R extends Row>(
   const outcome = await executeWithId(
     () =>
       executor.run(
-        { manifest, bundle: planned.bundle, job: planned.job, store },
+        {
+          manifest,
+          bundle: planned.bundle,
+          job: planned.job,
+          store,
+          cut: moleculeChoice(o, planned, cloudCut, estimated),
+        },
         executeOptionsOf(o),
       ),
     jobId,
