@@ -94,7 +94,7 @@ export function reportsDue(startedAt: number, now: number, intervalMs: number): 
  * How late the tally reads a progress interval's report, ms: a worker starts
  * after its dispatch (a cold start) and reports at the end of an atom.
  */
-export const PROGRESS_READ_SLACK_MS = 2000
+export const PROGRESS_READ_SLACK_MS = 1000
 
 /** A progress object the tally should read: an open attempt with a report due since the last read. */
 export interface ProgressRead {
