@@ -10,7 +10,9 @@ import type { StagingEvent } from '../runner/stagingEvents.js'
  * run(job, { target: 'aws', onStaging: stagingReporter(process.stderr) })
  * ```
  */
-export function stagingReporter(stream: NodeJS.WritableStream): (event: StagingEvent) => void {
+export function stagingReporter(stream: {
+  write(text: string): unknown
+}): (event: StagingEvent) => void {
   const tenths = new Map<string, number>()
   return (e) => {
     const what = `${e.name} (${formatBytes(e.bytes)})`

@@ -76,6 +76,8 @@ export const workerEventSchema = z
     retryAtoms: z.boolean().optional(),
     /** The job's attempts per molecule, for `retryAtoms`. */
     maxAttempts: positiveInt.optional(),
+    /** Write the atoms done to the attempt's progress object once per this many ms of its run. */
+    progressIntervalMs: positiveInt.optional(),
   })
   .strict()
 export type WorkerEvent = z.infer<typeof workerEventSchema>

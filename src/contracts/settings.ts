@@ -24,6 +24,11 @@ export const cloudSettingsSchema = z
     reservedUsd: z.number().min(0).optional(),
     /** Fraction of atoms that may fail before the job stops early. @default 1 (never stop early) */
     failureTolerance: z.number().min(0).max(1).default(1),
+    /**
+     * The share of a worker's compute bill its progress reports (one S3 PUT
+     * each) may cost; 0 for none. @default 0.01 (see `progressIntervalMs`)
+     */
+    progressShare: z.number().min(0).max(1).optional(),
     /** Worker memory (MB) and architecture, for the cost estimate. */
     memoryMb: positiveInt.default(1769),
     architecture: z.enum(['arm64', 'x86_64']).default('arm64'),

@@ -25,6 +25,10 @@ export const attemptSchema = z
     cancelled: z.boolean().optional(),
     /** Cut short by an interruption (Ctrl-C, a killed CLI, a stopped execution): not a failure. */
     interrupted: z.boolean().optional(),
+    /** Atoms a running cloud attempt reported done (its progress object, read by the tally). */
+    atomsSoFar: z.number().int().min(0).optional(),
+    /** How many of the attempt's progress intervals the tally has read up to. */
+    reportsRead: z.number().int().min(0).optional(),
   })
   .strict()
 export type Attempt = z.infer<typeof attemptSchema>

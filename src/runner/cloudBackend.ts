@@ -5,6 +5,7 @@ import { type CloudTarget, connectionFor, type TargetConnection } from '../aws/c
 import { S3ResultStore, s3ClientFor } from '../aws/s3/S3ResultStore.js'
 import { sdkS3Objects } from '../aws/s3/sdkObjects.js'
 import { installDataAccess } from '../core/data/access.js'
+import { UsageError } from '../core/errors.js'
 import { LocalDataAccess } from '../runtime/data/LocalDataAccess.js'
 import type { Backend, BackendRequest } from './backends.js'
 import { stageJobData } from './staging.js'
@@ -29,6 +30,30 @@ export async function cloudSite(
   return { connection, deployed, store }
 }
 
+/** The variable that sets the share of a worker's bill its progress reports may cost. */
+export const PROGRESS_SHARE_VARIABLE = 'FANOUT_PROGRESS_SHARE'
+
+/**
+ * The cloud settings `FANOUT_PROGRESS_SHARE` gives: the share (0 to 1) of a
+ * worker's compute bill its atoms-progress reports may cost (default 0.01;
+ * 0 turns them off).
+ *
+ * @throws {@link UsageError} naming the variable when it is not a fraction from 0 to 1
+ */
+export function progressShareOf(env: Readonly<Record<string, string | undefined>>): {
+  settings?: { progressShare: number }
+} {
+  const raw = env[PROGRESS_SHARE_VARIABLE]
+  if (raw === undefined || raw.trim() === '') return {}
+  const share = Number(raw)
+  if (!(share >= 0 && share <= 1)) {
+    throw new UsageError(
+      `Expected ${PROGRESS_SHARE_VARIABLE} to be a fraction from 0 to 1 (0.01 is 1% of a worker's bill; 0 turns cloud atoms progress off), got ${JSON.stringify(raw)}`,
+    )
+  }
+  return { settings: { progressShare: share } }
+}
+
 /** The cloud executor and S3 store for `localstack` or `aws`. */
 export async function cloudBackend(request: BackendRequest): Promise<Backend> {
   const site = await cloudSite(request.target as CloudTarget, request.root, request.stackName)
@@ -39,6 +64,7 @@ export async function cloudBackend(request: BackendRequest): Promise<Backend> {
     ...(request.workersGiven ? { workers: request.workers } : {}),
     molecules: request.molecules,
     atomsPerMolecule: request.atomsPerMolecule,
+    ...progressShareOf(process.env),
   })
   // the CLI plans the job in this process: its sources read local files, and
   // S3 data buckets with the user's own credentials

@@ -56,6 +56,11 @@ export interface CloudCut {
   workers: number
   molecules?: number | undefined
   atomsPerMolecule?: number | undefined
+  /**
+   * No flag set the count: the run takes the molecule count of the estimate's
+   * balanced suggestion, and the estimate is of that cut.
+   */
+  suggested?: boolean
 }
 
 /** The cut of a cloud run for resolved `run`/`plan` options: the given hint, else {@link CLOUD_WORKERS_HINT}. */
@@ -71,6 +76,9 @@ export function cloudCutOf(o: {
     workers: o.workersGiven ? o.workers : CLOUD_WORKERS_HINT,
     molecules: o.molecules,
     atomsPerMolecule: o.atomsPerMolecule,
+    ...(o.workersGiven || o.molecules !== undefined || o.atomsPerMolecule !== undefined
+      ? {}
+      : { suggested: true }),
   }
 }
 
@@ -254,9 +262,15 @@ export async function estimateJob(
   const scheme = planned.scheme === 'weighted' ? 'linear' : planned.scheme
   // a cloud run is cut again by its plan step; a weighted cut there comes from its own sample
   const boundaries = cut
-    ? partition({ numAtoms: planned.numAtoms, scheme, ...cut })
+    ? partition({
+        numAtoms: planned.numAtoms,
+        scheme,
+        workers: cut.workers,
+        molecules: cut.molecules,
+        atomsPerMolecule: cut.atomsPerMolecule,
+      })
     : planned.boundaries
-  const request = {
+  let request = {
     sample,
     boundaries,
     memoryMb: o.memoryMb ?? ONE_VCPU_MB,
@@ -265,9 +279,15 @@ export async function estimateJob(
     prices,
     overheads,
   }
-  const suggestions = suggest(request, {
-    cut: (molecules) => partition({ numAtoms: planned.numAtoms, scheme, workers: 1, molecules }),
-  })
+  const cutOf = (molecules: number) =>
+    partition({ numAtoms: planned.numAtoms, scheme, workers: 1, molecules })
+  let suggestions = suggest(request, { cut: cutOf })
+  // no flag set the count: estimate (and run) the balanced suggestion's molecule count
+  const balanced = cut?.suggested ? suggestions.find((s) => s.strategy === 'balanced') : undefined
+  if (balanced && balanced.molecules !== boundaries.length - 1) {
+    request = { ...request, boundaries: cutOf(balanced.molecules) }
+    suggestions = suggest(request, { cut: cutOf })
+  }
   const estimate = estimateCut(request)
   const timing = summariseTimings(sampled.points)
   if (note) notes.push(note)

@@ -3,6 +3,8 @@ import { capShares, formatUsd } from '../core/caps.js'
 import { RunInterruptedError, UsageError } from '../core/errors.js'
 import { createManifest } from '../core/manifest.js'
 import type { Row } from '../core/types.js'
+import type { ProgressPhase } from '../executors/Executor.js'
+import { phaseEvent } from '../executors/phaseEvent.js'
 import { jobPrefix, validateJobId } from '../store/layout.js'
 import { claimManifest } from '../store/manifests.js'
 import type { ResultStore } from '../store/ResultStore.js'
@@ -17,6 +19,7 @@ import {
 import { JobHandle } from './JobHandle.js'
 import { writeEstimate } from './jobCost.js'
 import { jobFileOf } from './jobModule.js'
+import { moleculeChoice } from './moleculeChoice.js'
 import { type ResolvedOptions, resolveOptions } from './options.js'
 import {
   newJobId,
@@ -152,9 +155,15 @@ async function runOn<R extends Row>(
   // threads start loading fanout's runtime while the job is bundled and planned
   backend.warmUp()
   const planStarted = performance.now()
+  const phase = (name: ProgressPhase, detail?: string) =>
+    o.onProgress?.(phaseEvent(name, undefined, performance.now() - planStarted, detail))
+  phase('bundling', jobFile)
   const planned = await planJob({
     ...planRequestOf(jobFile, o, root),
-    onReady: (bundle, params) => backend.prepareJob?.(bundle.path, jobFile, params),
+    onReady: (bundle, params) => {
+      phase('planning')
+      backend.prepareJob?.(bundle.path, jobFile, params)
+    },
   })
   const planMs = performance.now() - planStarted
   const jobId = o.jobId ?? newJobId(planned.jobName)
@@ -162,16 +171,21 @@ async function runOn<R extends Row>(
   // the estimate, once the data is checked and before anything is uploaded or runs; a cost
   // cap needs one, and refuses a start that could pass it
   const cap = o.recovery.maxCostUsd
+  const cloudCut = cloudCutOf(o)
   let estimated: JobEstimate | undefined
   const estimateFirst = async () => {
-    if (!cost.estimate) return
-    estimated = await estimateJob(planned, cost.estimate, cloudCutOf(o))
-    cost.onEstimate?.(estimated)
-    if (cap !== undefined && estimated.usd.high > cap && !o.force) {
-      throw new UsageError(
-        `the estimate is ${formatUsd(estimated.usd.low)} to ${formatUsd(estimated.usd.high)} (mid ${formatUsd(estimated.usd.mid)}), over --max-cost $${cap}: nothing was started. Raise --max-cost, make the job smaller, or pass --force to start anyway (the cap still stops the run before it passes $${cap}).`,
-      )
+    if (cost.estimate) {
+      phase('estimating', 'timing a sample of atoms here, scaled to Lambda')
+      const e = await estimateJob(planned, cost.estimate, cloudCut)
+      estimated = e
+      cost.onEstimate?.(e)
+      if (cap !== undefined && e.usd.high > cap && !o.force) {
+        throw new UsageError(
+          `the estimate is ${formatUsd(e.usd.low)} to ${formatUsd(e.usd.high)} (mid ${formatUsd(e.usd.mid)}), over --max-cost $${cap}: nothing was started. Raise --max-cost, make the job smaller, or pass --force to start anyway (the cap still stops the run before it passes $${cap}).`,
+        )
+      }
     }
+    if (o.target !== 'local') phase('staging')
   }
   // data params: checked, and staged in the stack's bucket for a cloud target (part 6)
   let params = planned.params
@@ -210,7 +224,13 @@ async function runOn<R extends Row>(
   const outcome = await executeWithId(
     () =>
       executor.run(
-        { manifest, bundle: planned.bundle, job: planned.job, store },
+        {
+          manifest,
+          bundle: planned.bundle,
+          job: planned.job,
+          store,
+          cut: moleculeChoice(o, planned, cloudCut, estimated),
+        },
         executeOptionsOf(o),
       ),
     jobId,

@@ -1,3 +1,4 @@
+import { AtomTicker } from '../core/atomTicker.js'
 import { installedDataAccess } from '../core/data/access.js'
 import { describeThrown, JobCodeError, RowShapeError } from '../core/errors.js'
 import type { Job } from '../core/job.js'
@@ -50,6 +51,15 @@ export interface RunMoleculeOptions {
   attempt?: number
   /** Stop between atoms when aborted; the result then covers the atoms run so far. */
   signal?: AbortSignal
+  /**
+   * Told the atoms run so far while the molecule runs, at most once per
+   * `atomsIntervalMs` (not after the last atom: the molecule's end says it).
+   * A returned promise is awaited before the next atom (a cloud worker's
+   * report must leave while synchronous atoms block the event loop).
+   */
+  onAtoms?: (atomsRun: number) => void | Promise<void>
+  /** @default 250 */
+  atomsIntervalMs?: number
 }
 
 interface Prepared {
@@ -197,7 +207,18 @@ export async function runMolecule(
   const t0 = performance.now()
   let atomsRun = 0
   let lastYield = t0
+  const onAtoms = options.onAtoms
+  const ticker = onAtoms
+    ? new AtomTicker({ intervalMs: options.atomsIntervalMs ?? 250 })
+    : undefined
   for (let i = start; i < end; i++) {
+    if (ticker && atomsRun > 0) {
+      const n = ticker.tick()
+      if (n !== undefined) {
+        const pending = onAtoms?.(n)
+        if (pending) await pending
+      }
+    }
     if (signal) {
       if (signal.aborted) break
       // let an abort (Ctrl-C) be delivered even when every atom is synchronous

@@ -11,6 +11,7 @@
  * jobs/<jobId>/summary.json                     what the job's reduce returned (cloud runs)
  * jobs/<jobId>/dispatch.json                    plan's dispatch timing (cloud runs)
  * jobs/<jobId>/crashes/000000-1.json            a worker attempt that threw before storing its partial
+ * jobs/<jobId>/progress/000000-1.json           atoms a running cloud attempt has done (overwritten)
  * jobs/<jobId>/estimate.json                    the cost estimate made before the run, when one was
  * jobs/<jobId>/report.html                      the run report (`fanout report`, `run --report`), local jobs
  * jobs/<jobId>/data/<name>.json                 data facts pinned for the job (an S3 listing, a line index)
@@ -189,6 +190,19 @@ export function crashesPrefix(jobId: string): string {
  */
 export function crashKey(jobId: string, moleculeId: number, attempt: number): string {
   return `${crashesPrefix(jobId)}${String(moleculeId).padStart(MOLECULE_ID_DIGITS, '0')}-${attempt}.json`
+}
+
+/**
+ * `jobs/<jobId>/progress/<moleculeId, 6 digits>-<attempt>.json`: the atoms a
+ * running cloud attempt has done so far, overwritten by its worker, read by the tally.
+ *
+ * @example
+ * ```ts
+ * progressKey('j1', 3, 2) // 'jobs/j1/progress/000003-2.json'
+ * ```
+ */
+export function progressKey(jobId: string, moleculeId: number, attempt: number): string {
+  return `${jobPrefix(jobId)}progress/${String(moleculeId).padStart(MOLECULE_ID_DIGITS, '0')}-${attempt}.json`
 }
 
 const CRASH_KEY = /^jobs\/[^/]+\/crashes\/(\d{6,})-(\d+)\.json$/

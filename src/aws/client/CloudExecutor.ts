@@ -7,15 +7,25 @@ import {
 } from '@aws-sdk/client-sfn'
 import type { PlanEvent } from '../../contracts/events.js'
 import type { CloudSettings } from '../../contracts/settings.js'
+import { chargeOpenAttempts } from '../../core/caps.js'
+import { manifestCostUsd } from '../../core/cost.js'
 import {
   FanoutError,
   LimitReachedError,
   RunInterruptedError,
   UsageError,
 } from '../../core/errors.js'
+import { liveAtoms } from '../../core/liveAtoms.js'
 import { progressOf } from '../../core/schedule.js'
 import type { ColumnTable } from '../../core/table.js'
-import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../../executors/Executor.js'
+import type {
+  ExecuteOptions,
+  ExecutePlan,
+  Executor,
+  ProgressEvent,
+  RunOutcome,
+} from '../../executors/Executor.js'
+import { dispatchDetail, phaseEvent } from '../../executors/phaseEvent.js'
 import type { RunStats } from '../../runtime/reduce.js'
 import { errorsTableKey, resultKey, statsKey, summaryKey } from '../../store/layout.js'
 import { readManifest, saveManifest } from '../../store/manifests.js'
@@ -86,7 +96,12 @@ export class CloudExecutor implements Executor {
       partition: {
         scheme: m.partition.scheme,
         workers: o.workers ?? 64,
-        ...(o.molecules ? { molecules: o.molecules } : {}),
+        // the count fanout chose (the estimate's suggestion) when no flag gave one
+        ...(o.molecules
+          ? { molecules: o.molecules }
+          : plan.cut?.molecules
+            ? { molecules: plan.cut.molecules }
+            : {}),
         ...(o.atomsPerMolecule ? { atomsPerMolecule: o.atomsPerMolecule } : {}),
       },
       maxAttempts: m.options.maxAttempts,
@@ -140,6 +155,14 @@ export class CloudExecutor implements Executor {
         executions: [...executions, name],
       })
     }
+    options.onProgress?.(
+      phaseEvent(
+        'dispatching',
+        plan.resume ? plan.manifest : undefined,
+        performance.now() - started,
+        plan.cut?.detail ?? (plan.resume ? dispatchDetail(plan.manifest) : undefined),
+      ),
+    )
     const executionArn = await this.start(name, event)
     const description = await this.follow(executionArn, jobId, started, options)
     const reduceStarted = performance.now()
@@ -196,7 +219,9 @@ export class CloudExecutor implements Executor {
     options: ExecuteOptions,
   ): Promise<DescribeExecutionCommandOutput> {
     const pollMs = this.options.pollMs ?? 500
-    let lastDone = -1
+    let seen = { ended: -1, atomsRun: -1, costUsd: -1 }
+    let phase: 'dispatching' | 'running' | 'reducing' = 'dispatching'
+    const emit = (e: ProgressEvent) => options.onProgress?.(e)
     for (;;) {
       if (options.signal?.aborted || options.stopSignal?.aborted) {
         await this.sfn.send(
@@ -210,16 +235,29 @@ export class CloudExecutor implements Executor {
       const d = await this.sfn.send(new DescribeExecutionCommand({ executionArn }))
       const manifest = await readManifest(this.options.store, jobId)
       if (manifest && options.onProgress) {
+        const elapsedMs = performance.now() - started
+        // running once the plan step dispatched (the manifest's molecules have attempts)
+        if (phase === 'dispatching' && manifest.molecules.some((m) => m.attempts.length > 0)) {
+          phase = 'running'
+          emit(phaseEvent('running', manifest, elapsedMs))
+        }
         const p = progressOf(manifest)
-        const done = p.moleculesDone + p.moleculesFailed
-        if (done !== lastDone) {
-          lastDone = done
-          options.onProgress({
-            ...p,
-            elapsedMs: performance.now() - started,
-            moleculeId: -1,
-            kind: 'molecule-done',
-          })
+        const finished = p.moleculesDone + p.moleculesFailed === p.molecules
+        // running executions are billed for the time they have run so far
+        const costUsd = manifestCostUsd(chargeOpenAttempts(manifest, Date.now()))
+        const atomsRun = liveAtoms(manifest, (_id, a) => a.atomsSoFar)
+        const ended = p.moleculesDone + p.moleculesFailed
+        if (
+          phase !== 'dispatching' &&
+          (ended !== seen.ended || atomsRun !== seen.atomsRun || costUsd !== seen.costUsd)
+        ) {
+          const kind = ended !== seen.ended ? 'molecule-done' : 'atoms'
+          seen = { ended, atomsRun, costUsd }
+          emit({ ...p, atomsRun, costUsd, elapsedMs, moleculeId: -1, kind })
+        }
+        if (phase === 'running' && finished) {
+          phase = 'reducing'
+          emit(phaseEvent('reducing', manifest, elapsedMs))
         }
       }
       if (d.status && TERMINAL.has(d.status)) return d

@@ -5,6 +5,7 @@ import type { Manifest } from '../../core/manifest.js'
 import type { Dispatch } from '../../core/schedule.js'
 import { isRetryableAwsError, type RetryOptions, withRetry } from '../retry.js'
 import type { WorkerInvoker } from './invoke.js'
+import { cloudProgressIntervalMs } from './progressReports.js'
 
 /** Options of {@link dispatchMolecules}. */
 export interface DispatchOptions {
@@ -44,7 +45,14 @@ export function workerEventFor(manifest: Manifest, cloud: CloudSettings, d: Disp
     ...(manifest.options.retryAtoms
       ? { retryAtoms: true, maxAttempts: manifest.options.maxAttempts }
       : {}),
+    ...progressOfSettings(cloud),
   }
+}
+
+/** The worker event's progress interval under `cloud`'s budget (none when its share is 0). */
+function progressOfSettings(cloud: CloudSettings): { progressIntervalMs?: number } {
+  const ms = cloudProgressIntervalMs(cloud)
+  return ms === undefined ? {} : { progressIntervalMs: ms }
 }
 
 /**

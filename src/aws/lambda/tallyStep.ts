@@ -11,6 +11,7 @@ import type { ResultStore } from '../../store/ResultStore.js'
 import type { RetryOptions } from '../retry.js'
 import { dispatchMolecules, workerEventFor } from './dispatch.js'
 import type { WorkerInvoker } from './invoke.js'
+import { readProgress } from './progressReports.js'
 
 /** What {@link tallyCloud} needs from its surroundings. */
 export interface TallyDeps {
@@ -98,7 +99,8 @@ export async function tallyCloud(request: TallyRequest, deps: TallyDeps): Promis
     },
     { ...cloud, speculate: manifest.options.speculate ?? false },
   )
-  let next = decision.manifest
+  // atoms done by running attempts, from the progress objects due a read (see progressReports.ts)
+  let next = await readProgress(store, decision.manifest, cloud, now(), concurrency)
   if (decision.redispatch.length > 0) {
     const report = await dispatchMolecules(
       decision.redispatch,

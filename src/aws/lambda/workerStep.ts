@@ -11,6 +11,7 @@ import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
 import { crashKey, manifestKey, partialKey } from '../../store/layout.js'
 import { readManifest } from '../../store/manifests.js'
 import type { ResultStore } from '../../store/ResultStore.js'
+import { workerProgress } from './progressReports.js'
 
 /** What {@link runWorker} needs from its surroundings. */
 export interface WorkerDeps {
@@ -107,9 +108,11 @@ export async function runWorker(event: WorkerEvent, deps: WorkerDeps): Promise<W
     const { job } = await deps.loadBundle(event.bundleKey, event.sha256)
     const loadMs = performance.now() - loadStarted
     const params = parseJobParams(job, await resolveDataParams(event.params, jobId))
+    const onAtoms = workerProgress(store, event, started)
     const result = await runMolecule(job, params, [event.start, event.end], {
       moleculeId,
       attempt,
+      ...(onAtoms ? { onAtoms } : {}),
     })
     const stats: MoleculeStats = {
       ...result.stats,

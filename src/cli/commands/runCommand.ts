@@ -26,12 +26,17 @@ export async function withProgress<T>(
   flags: { progress: boolean },
   target: Target,
   interrupts: Interrupts | undefined,
-  fn: (onProgress: ((event: ProgressEvent) => void) | undefined) => Promise<T>,
+  fn: (
+    onProgress: ((event: ProgressEvent) => void) | undefined,
+    log: (text: string) => void,
+  ) => Promise<T>,
 ): Promise<T> {
   const reporter = flags.progress ? createProgressReporter(process.stderr) : undefined
   const remove = interrupts?.beforeMessage(() => reporter?.stop())
+  // messages written while the bar is drawn go above it
+  const log = (text: string) => (reporter ? reporter.log(text) : process.stderr.write(text))
   try {
-    return await fn(reporter?.onProgress)
+    return await fn(reporter ? (e) => reporter.onProgress(e) : undefined, log)
   } catch (error) {
     reporter?.stop()
     if (error instanceof RunInterruptedError && error.jobId) {
@@ -58,11 +63,11 @@ export async function runCommand(
 ): Promise<number> {
   // check the --out extension before any work is done
   if (flags.out) formatFromPath(flags.out)
-  const handle = await withProgress(flags, flags.target, interrupts, (onProgress) =>
+  const handle = await withProgress(flags, flags.target, interrupts, (onProgress, log) =>
     run(jobFile, {
       ...runnerOptionsOf(flags),
       ...(onProgress ? { onProgress } : {}),
-      ...(flags.progress ? { onStaging: stagingReporter(process.stderr) } : {}),
+      ...(flags.progress ? { onStaging: stagingReporter({ write: log }) } : {}),
       ...(interrupts
         ? { stopSignal: interrupts.stop.signal, signal: interrupts.abort.signal }
         : {}),
@@ -72,7 +77,7 @@ export async function runCommand(
         (wantsEstimate(cost, flags.target) || flags.maxCost !== undefined)
           ? estimateOptionsOf(cost)
           : false,
-      onEstimate: (e) => process.stderr.write(estimateLine(e)),
+      onEstimate: (e) => log(estimateLine(e)),
     }),
   )
   return printOutcome(handle, flags, cost)

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os'
+import { MessageChannel } from 'node:worker_threads'
 import type { Piscina } from 'piscina'
 import { manifestCostUsd } from '../../core/cost.js'
 import { FanoutError, LimitReachedError, RunInterruptedError } from '../../core/errors.js'
@@ -11,6 +12,7 @@ import type { FsResultStore } from '../../store/FsResultStore.js'
 import { jobPrefix } from '../../store/layout.js'
 import { saveManifest } from '../../store/manifests.js'
 import type { ExecuteOptions, ExecutePlan, Executor, RunOutcome } from '../Executor.js'
+import { dispatchDetail, phaseEvent } from '../phaseEvent.js'
 import { executeMolecule, hangUntil, InjectedFault } from './executeMolecule.js'
 import { type AttemptReply, type Launcher, runMoleculeLoop } from './moleculeLoop.js'
 import type { PingTask, ThreadTask, WarmTask } from './threadWorker.js'
@@ -134,6 +136,9 @@ export class LocalExecutor implements Executor {
       await saveManifest(store, manifest)
     }
     await save(manifest, true)
+    const phase = (name: 'dispatching' | 'running' | 'reducing', detail?: string) =>
+      options.onProgress?.(phaseEvent(name, manifest, performance.now() - started, detail))
+    phase('dispatching', plan.cut?.detail ?? dispatchDetail(manifest))
     const heartbeat = setInterval(() => {
       if (Date.now() - lastSave >= HEARTBEAT_MS) void save(manifest, true).catch(() => {})
     }, HEARTBEAT_MS)
@@ -151,6 +156,7 @@ export class LocalExecutor implements Executor {
             estimatedMoleculeUsd: o.estimatedMoleculeUsd,
           }
         : undefined
+    phase('running')
     try {
       ;({ manifest, ended, cause } = await runMoleculeLoop(manifest, {
         caps,
@@ -200,6 +206,7 @@ export class LocalExecutor implements Executor {
     if (!isFinished(manifest))
       throw new FanoutError('internal: the run ended with molecules still pending')
     const reduceStarted = performance.now()
+    phase('reducing')
     let outcome: Awaited<ReturnType<typeof reduceJob>>
     try {
       outcome = await reduceJob(store, manifest, { job: plan.job })
@@ -217,7 +224,7 @@ export class LocalExecutor implements Executor {
 
   /** Molecule executions in this process, one at a time; `process.exit` in job code is its error. */
   private inProcess(plan: ExecutePlan): Launcher {
-    return async (d, fault: FaultKind | undefined, signal) => {
+    return async (d, fault: FaultKind | undefined, signal, onAtoms) => {
       const realExit = process.exit
       process.exit = ((code?: number) => {
         throw new JobExitError(
@@ -238,6 +245,7 @@ export class LocalExecutor implements Executor {
             },
             hang: () => hangUntil(signal),
           },
+          onAtoms,
         )
       } finally {
         process.exit = realExit
@@ -254,11 +262,23 @@ export class LocalExecutor implements Executor {
       jobFile: plan.manifest.jobFile,
       storeRoot: this.options.storeRoot,
     }
-    return async (d, fault, signal) => {
-      const reply = await pool.run({ ...base, ...taskOf(plan.manifest, d), fault }, { signal })
-      if (!reply)
-        throw new FanoutError('internal: a worker thread answered a molecule with nothing')
-      return reply
+    return async (d, fault, signal, onAtoms) => {
+      // the thread posts the atoms run so far on its end of the channel while the molecule runs
+      const { port1, port2 } = new MessageChannel()
+      port2.on('message', (n: unknown) => {
+        if (typeof n === 'number') onAtoms(n)
+      })
+      try {
+        const reply = await pool.run(
+          { ...base, ...taskOf(plan.manifest, d), fault, progressPort: port1 },
+          { signal, transferList: [port1] },
+        )
+        if (!reply)
+          throw new FanoutError('internal: a worker thread answered a molecule with nothing')
+        return reply
+      } finally {
+        port2.close()
+      }
     }
   }
 }

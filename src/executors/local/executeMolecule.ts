@@ -60,6 +60,7 @@ export interface FaultActions {
  * half the molecule and then calls `die` (a worker thread exits; in-process
  * it throws), `hang` blocks until stopped, `s3` fails the partial's write.
  * A `setup` that throws is reported as such, once, not as a dead worker.
+ * `onAtoms` hears the atoms run so far while it runs (a few times a second).
  */
 export async function executeMolecule(
   job: Job,
@@ -67,9 +68,15 @@ export async function executeMolecule(
   store: ResultStore,
   signal: AbortSignal | undefined,
   faults: FaultActions,
+  onAtoms?: (atomsRun: number) => void,
 ): Promise<AttemptReply> {
   const range: [number, number] = [task.start, task.end]
-  const base = { moleculeId: task.moleculeId, attempt: task.attempt, ...(signal ? { signal } : {}) }
+  const base = {
+    moleculeId: task.moleculeId,
+    attempt: task.attempt,
+    ...(signal ? { signal } : {}),
+    ...(onAtoms ? { onAtoms } : {}),
+  }
   try {
     if (task.fault === 'crash') {
       await runMolecule(

@@ -7,6 +7,7 @@ import {
 } from '../../core/caps.js'
 import { JobCodeError, RunInterruptedError } from '../../core/errors.js'
 import { type FaultKind, type FaultPlan, faultFor } from '../../core/faults.js'
+import { liveAtoms } from '../../core/liveAtoms.js'
 import type { Manifest } from '../../core/manifest.js'
 import {
   type Dispatch,
@@ -28,11 +29,15 @@ export type AttemptReply =
   | { kind: 'ran'; stats: MoleculeStats; committed: boolean; stored: boolean }
   | { kind: 'setup-failed'; message: string }
 
-/** Runs one molecule execution somewhere (a worker thread, this process); rejects when it dies. */
+/**
+ * Runs one molecule execution somewhere (a worker thread, this process);
+ * rejects when it dies. `onAtoms` hears the atoms it has run so far.
+ */
 export type Launcher = (
   d: Dispatch,
   fault: FaultKind | undefined,
   signal: AbortSignal,
+  onAtoms: (atomsRun: number) => void,
 ) => Promise<AttemptReply>
 
 /** Options of {@link runMoleculeLoop}. */
@@ -101,10 +106,14 @@ export async function runMoleculeLoop(
   const throttled = new Map<string, number>()
   let setupFailure: string | undefined
   let wake: () => void = () => {}
+  /** Atoms each running execution has reported, by `moleculeId/attempt`. */
+  const reported = new Map<string, number>()
 
   const emit = (moleculeId: number, kind: ProgressEvent['kind'], reason?: string) => {
-    o.onProgress?.({
+    if (!o.onProgress) return
+    o.onProgress({
       ...progressOf(manifest),
+      atomsRun: liveAtoms(manifest, (id, a) => reported.get(key(id, a.attempt))),
       elapsedMs: performance.now() - o.startedAt,
       moleculeId,
       kind,
@@ -115,6 +124,7 @@ export async function runMoleculeLoop(
     flight.settled = true
     flight.controller.abort(new Error(reason))
     flights.delete(key(flight.dispatch.moleculeId, flight.dispatch.attempt))
+    reported.delete(key(flight.dispatch.moleculeId, flight.dispatch.attempt))
   }
   const failAttempt = (d: Dispatch, error: string, counts?: Parameters<typeof markCrashed>[5]) => {
     manifest = markCrashed(manifest, d.moleculeId, d.attempt, error, Date.now(), counts)
@@ -126,6 +136,7 @@ export async function runMoleculeLoop(
     flight.settled = true
     const d = flight.dispatch
     flights.delete(key(d.moleculeId, d.attempt))
+    reported.delete(key(d.moleculeId, d.attempt))
     const now = Date.now()
     if (reply.kind === 'setup-failed') {
       setupFailure ??= reply.message
@@ -182,7 +193,15 @@ export async function runMoleculeLoop(
     manifest = markStarted(manifest, d.moleculeId, d.attempt, Date.now(), d.speculative ?? false)
     if (d.speculative) emit(d.moleculeId, 'molecule-copy')
     const flight: Flight = { dispatch: d, controller, settled: false, promise: Promise.resolve() }
-    flight.promise = o.launch(d, fault, controller.signal).then(
+    const onAtoms = (atomsRun: number) => {
+      // a late report of an execution that ended (or was stopped) is not counted
+      if (flight.settled) return
+      const k = key(d.moleculeId, d.attempt)
+      if (atomsRun <= (reported.get(k) ?? 0)) return
+      reported.set(k, atomsRun)
+      emit(d.moleculeId, 'atoms')
+    }
+    flight.promise = o.launch(d, fault, controller.signal, onAtoms).then(
       (reply) => settle(flight, reply),
       (error: unknown) => settle(flight, { kind: 'error', error }),
     )

@@ -3,6 +3,7 @@
  * per thread and runs one molecule per task ({@link executeMolecule}), as the
  * Lambda worker does. An injected `crash` ends the thread itself.
  */
+import type { MessagePort } from 'node:worker_threads'
 import type { Job } from '../../core/job.js'
 import { loadJobBundle } from '../../runtime/loadJob.js'
 import { prepare } from '../../runtime/runMolecule.js'
@@ -15,6 +16,8 @@ export interface ThreadTask extends MoleculeTask {
   bundlePath: string
   jobFile: string
   storeRoot: string
+  /** Where the thread posts the atoms run so far (a number) while the molecule runs. */
+  progressPort?: MessagePort
 }
 
 /** Load the bundle and run `setup` ahead of the first molecule (sent while the job is planned). */
@@ -61,13 +64,26 @@ export default async function runTask(
     stores.set(task.storeRoot, store)
   }
   const job = await jobOf(task.bundlePath, task.jobFile)
-  // a stopped task terminates this thread (piscina), so no signal is needed here
-  return executeMolecule(job, task, store, undefined, {
-    die: () => process.exit(1),
-    // block this thread until the executor's timeout terminates it
-    hang: async () => {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)
-      throw new Error('unreachable')
-    },
-  })
+  const { progressPort, ...molecule } = task
+  try {
+    // a stopped task terminates this thread (piscina), so no signal is needed here
+    return await executeMolecule(
+      job,
+      molecule,
+      store,
+      undefined,
+      {
+        die: () => process.exit(1),
+        // block this thread until the executor's timeout terminates it
+        hang: async () => {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0)
+          throw new Error('unreachable')
+        },
+      },
+      // postMessage is synchronous: it leaves even while synchronous atoms hold this thread
+      progressPort ? (n) => progressPort.postMessage(n) : undefined,
+    )
+  } finally {
+    progressPort?.close()
+  }
 }

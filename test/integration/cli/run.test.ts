@@ -153,7 +153,7 @@ describe('fanout run examples/ma-crossover.ts', () => {
     expect(Number(match?.[4])).toBe(SIDE * SIDE)
   })
 
-  it('reports progress without a TTY as one plain line per molecule on stderr', () => {
+  it('reports progress without a TTY as plain lines on stderr: the phases, then atoms', () => {
     // Prepare
     const molecules = 2 * 4 // workers × 4
 
@@ -161,12 +161,19 @@ describe('fanout run examples/ma-crossover.ts', () => {
     const lines = run.stderr.split('\n').filter((l) => l !== '')
 
     // Assess
-    expect(lines).toHaveLength(molecules)
-    lines.forEach((line, i) => {
-      expect(line).toContain('% done')
-      expect(line).toContain(`${i + 1}/${molecules} molecules`)
-    })
-    expect(lines[lines.length - 1]).toMatch(/^100\.0% done: 8\/8 molecules/)
+    expect(lines.slice(0, 4)).toEqual([
+      `bundling: ${MA_CROSSOVER}`,
+      'planning',
+      `dispatching: ${molecules} molecules of ${SIDE * SIDE} atoms (2 workers × 4)`,
+      'running',
+    ])
+    expect(lines.at(-1)).toBe('reducing')
+    const counts = lines.slice(4, -1)
+    expect(counts.length).toBeGreaterThan(0)
+    expect(counts.length).toBeLessThanOrEqual(molecules)
+    for (const line of counts)
+      expect(line).toMatch(/^\d+\.\d% done: \d+\/36 atoms, \d\/8 molecules/)
+    expect(counts.at(-1)).toMatch(/^100\.0% done: 36\/36 atoms, 8\/8 molecules/)
     // no bar control sequences
     expect(run.stderr).not.toContain('\u001b[')
   })
@@ -236,7 +243,7 @@ describe('fanout run progress with more than 10 molecules', () => {
     await removeTempDir(cwd)
   })
 
-  it('writes nothing but one progress line per molecule to stderr', async () => {
+  it('writes nothing but phase lines and at most one count line per molecule to stderr', async () => {
     // Prepare
     const args = ['run', fixtureJob('slow.ts'), '--param', 'atoms=20', '--param', 'ms=0']
 
@@ -246,7 +253,13 @@ describe('fanout run progress with more than 10 molecules', () => {
     // Assess
     expect(result.code, result.stderr).toBe(0)
     const lines = result.stderr.split('\n').filter((l) => l !== '')
-    expect(lines).toHaveLength(20)
-    for (const line of lines) expect(line).toMatch(/^\d+\.\d% done: \d+\/20 molecules/)
+    const counts = lines.filter((l) => /^\d+\.\d% done: \d+\/20 atoms, \d+\/20 molecules/.test(l))
+    const phases = lines.filter((l) =>
+      /^(bundling|planning|dispatching|running|reducing)\b/.test(l),
+    )
+    expect(counts.length + phases.length).toBe(lines.length)
+    expect(phases).toHaveLength(5)
+    expect(counts.length).toBeLessThanOrEqual(20)
+    expect(counts.at(-1)).toMatch(/^100\.0% done: 20\/20 atoms, 20\/20 molecules/)
   })
 })

@@ -242,6 +242,83 @@ describe('fanout run --max-cost on the emulated cloud', () => {
   }, 240_000)
 })
 
+describe('progress on --target localstack', () => {
+  it('counts atoms while the molecule runs on Lambda, through the tally, with the cost so far', async () => {
+    // Prepare: one molecule of 12 atoms of 500 ms; reports as often as allowed (every 2 s)
+    const args = ['run', fixtureJob('slow.ts'), '--param', 'atoms=12', '--param', 'ms=500']
+
+    // Act
+    const r = await runCli(
+      [
+        ...args,
+        '--molecules',
+        '1',
+        '--no-estimate',
+        '--target',
+        'localstack',
+        '--job-id',
+        'progress-cloud',
+      ],
+      { cwd, env: { ...env, FANOUT_PROGRESS_SHARE: '1' }, timeoutMs: 120_000 },
+    )
+
+    // Assess: phases in order; a count of atoms run with the molecule still running; cost so far
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stderr.split('\n').filter((l) => l !== '')
+    const phases = lines
+      .map(
+        (l) =>
+          /^(bundling|planning|estimating|staging|dispatching|running|reducing)\b/.exec(l)?.[1],
+      )
+      .filter((p) => p !== undefined)
+    expect(phases).toEqual([
+      'bundling',
+      'planning',
+      'staging',
+      'dispatching',
+      'running',
+      'reducing',
+    ])
+    expect(lines).toContain('dispatching: 1 molecules of 12 atoms (--molecules)')
+    const midway = lines.filter((l) =>
+      /^\d+\.\d% done: ([1-9]|1[01])\/12 atoms, 0\/1 molecules/.test(l),
+    )
+    expect(midway.length, r.stderr).toBeGreaterThan(0)
+    expect(midway[0]).toMatch(/, \$[0-9.e-]+ so far$/)
+    expect(
+      lines.filter((l) => l.startsWith('100.0% done: 12/12 atoms, 1/1 molecules')),
+    ).toHaveLength(1)
+  })
+
+  it("cuts the estimate's balanced suggestion when no flag gives a count, and says so", async () => {
+    // Act
+    const r = await runCli(
+      [
+        'run',
+        TRIVIAL,
+        '--param',
+        'atoms=2000',
+        '--target',
+        'localstack',
+        '--job-id',
+        'suggested-cut',
+        '--json',
+      ],
+      { cwd, env, timeoutMs: 120_000 },
+    )
+
+    // Assess
+    expect(r.code, r.stderr).toBe(0)
+    const summary = JSON.parse(r.stdout) as { molecules: number; atoms: number }
+    expect(r.stderr).toContain(
+      `dispatching: ${summary.molecules} molecules of ${summary.atoms} atoms (the estimate's balanced suggestion; give --molecules to choose)`,
+    )
+    expect(r.stderr).toMatch(
+      new RegExp(`estimate on Lambda \\(arm64, 1769 MB, ${summary.molecules} molecules\\)`),
+    )
+  })
+})
+
 describe.each(['local', 'localstack'])('the executor contract on --target %s', (target) => {
   const run = (args: string[], jobId: string) =>
     runCli(
