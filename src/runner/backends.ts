@@ -29,6 +29,8 @@ export interface Backend {
   store: ResultStore
   /** Where molecules run, for summaries: worker threads, in-process, Lambda. */
   where: string
+  /** The deployed worker's memory, MB (a cloud target): what the estimate prices unless told otherwise. */
+  workerMemoryMb?: number
   /** Called before planning: start what takes time (worker threads). */
   warmUp(): void
   /** Called once the job is bundled and its params valid: load it in the workers. */

@@ -75,6 +75,7 @@ export async function cloudBackend(request: BackendRequest): Promise<Backend> {
     executor,
     store: site.store,
     where: `on Lambda (${request.target})`,
+    workerMemoryMb: site.deployed.workerMemoryMb ?? 1769,
     warmUp() {},
     async stageData(planned, options = {}) {
       const { params } = await stageJobData({

@@ -176,7 +176,13 @@ async function runOn<R extends Row>(
   const estimateFirst = async () => {
     if (cost.estimate) {
       phase('estimating', 'timing a sample of atoms here, scaled to Lambda')
-      const e = await estimateJob(planned, cost.estimate, cloudCut)
+      // at the deployed worker's memory unless --memory says otherwise
+      const memoryMb = cost.estimate.memoryMb ?? backend.workerMemoryMb
+      const e = await estimateJob(
+        planned,
+        memoryMb === undefined ? cost.estimate : { ...cost.estimate, memoryMb },
+        cloudCut,
+      )
       estimated = e
       cost.onEstimate?.(e)
       if (cap !== undefined && e.usd.high > cap && !o.force) {

@@ -123,7 +123,8 @@ export class CloudExecutor implements Executor {
         pollSeconds: 2,
         // --tolerate-failures, when given, also stops the job early once more atoms failed
         failureTolerance: m.options.tolerateFailures ?? 1,
-        memoryMb: 1769,
+        // the deployed worker's (-c workerMemoryMb), which the cost so far and the progress price
+        memoryMb: o.deployed.workerMemoryMb ?? 1769,
         architecture: 'arm64',
         // --max-cost and --deadline: the plan step and the tally dispatch only what they allow
         ...(caps.maxCostUsd !== undefined ? { costCapUsd: caps.maxCostUsd } : {}),
