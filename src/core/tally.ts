@@ -28,7 +28,8 @@ import { speculativeDispatches } from './speculation.js'
 export const MAX_WAIT_SECONDS = 10
 
 /**
- * The next wait between tallies: `pollSeconds` after progress, else the
+ * The next wait between tallies: `pollSeconds` after progress (a molecule
+ * ended or failed, or one was re-dispatched), else the
  * previous wait × 1.5 (rounded up) up to {@link MAX_WAIT_SECONDS}. A long job
  * that waits 10 s between tallies adds about 9 history events per loop, so a
  * Step Functions execution stays under its 25,000 events for about 7 hours.
@@ -244,7 +245,8 @@ export function tallyDecision(
       updatedAt: new Date(now).toISOString(),
     }
   }
-  const progressed = newlyDone.length > 0 || newlyFailed.length > 0
+  // a re-dispatched molecule (a retry, a backup copy) ends soon: look again at the short wait
+  const progressed = newlyDone.length > 0 || newlyFailed.length > 0 || redispatch.length > 0
   return {
     manifest: next,
     redispatch,

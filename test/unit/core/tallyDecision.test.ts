@@ -192,6 +192,21 @@ describe('tallyDecision', () => {
     expect(d.manifest.molecules[2]?.attempts).toHaveLength(1)
   })
 
+  it('looks again at the short wait after a re-dispatch, not the grown one', () => {
+    // Prepare: nothing ended for a while (the wait grew to 8 s), then a crash is reported
+    const m = running(3)
+    const crash = [{ moleculeId: 1, attempt: 1, error: 'worker crashed' }]
+    // Act
+    const d = tallyDecision(
+      m,
+      { donePartials: none, crashes: crash, now: 10, previousWaitSeconds: 8 },
+      settings,
+    )
+    // Assess: the retry ends soon; without a re-dispatch the wait would grow to 10 s
+    expect(d.redispatch).toHaveLength(1)
+    expect(d.waitSeconds).toBe(2)
+  })
+
   it('takes a late partial of a molecule given up on as its result', () => {
     // Prepare
     let m = running(1)
