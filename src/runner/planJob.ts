@@ -140,6 +140,8 @@ export interface PlanInfo {
   bundle: { bytes: number; sha256: string }
   /** What the job is predicted to cost on Lambda: on cloud targets, or when `estimate` was asked for. */
   estimate?: JobEstimate
+  /** Why this many molecules, when a cloud run takes the estimate's suggestion. */
+  moleculesFrom?: string
 }
 
 /**

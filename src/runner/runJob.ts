@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { capShares, formatUsd } from '../core/caps.js'
 import { RunInterruptedError, UsageError } from '../core/errors.js'
 import { createManifest } from '../core/manifest.js'
+import { partition } from '../core/partition.js'
 import type { Row } from '../core/types.js'
 import type { ProgressPhase } from '../executors/Executor.js'
 import { phaseEvent } from '../executors/phaseEvent.js'
@@ -274,6 +275,27 @@ export async function plan(job: string | URL, options?: PlanCallOptions): Promis
   // a cloud target shows the cut its plan step will make (the cloud's molecule-count hint)
   const workers = cloudCutOf(o)?.workers ?? o.workers
   const planned = await planJob({ ...planRequestOf(jobFile, o, root), workers })
-  const info = planInfoOf(planned, jobFile, workers)
-  return estimateOptions ? { ...info, estimate: await estimateJob(planned, estimateOptions) } : info
+  if (!estimateOptions) return planInfoOf(planned, jobFile, workers)
+  const cut = cloudCutOf(o)
+  const estimated = await estimateJob(planned, estimateOptions, cut)
+  // with no count given, a cloud run cuts the estimate's balanced suggestion: show that cut
+  const choice = moleculeChoice(o, planned, cut, estimated)
+  const molecules = choice.molecules
+  const shown =
+    molecules === undefined || molecules === planned.boundaries.length - 1
+      ? planned
+      : {
+          ...planned,
+          boundaries: partition({
+            numAtoms: planned.numAtoms,
+            scheme: planned.scheme === 'weighted' ? 'linear' : planned.scheme,
+            workers: 1,
+            molecules,
+          }),
+        }
+  return {
+    ...planInfoOf(shown, jobFile, workers),
+    estimate: estimated,
+    ...(molecules === undefined ? {} : { moleculesFrom: "the estimate's balanced suggestion" }),
+  }
 }

@@ -20,7 +20,7 @@ export async function planCommand(jobFile: string, raw: Record<string, unknown>)
   })
   if (flags.json) {
     process.stdout.write(
-      `${JSON.stringify({ job: p.job, atoms: p.atoms, molecules: p.molecules, scheme: p.scheme, workers: p.workers, sizes: p.sizes, boundaries: p.boundaries, params: p.params, bundleBytes: p.bundle.bytes, ...(p.costSource ? { costSource: p.costSource } : {}), ...(p.estimate ? { estimate: p.estimate } : {}) }, bigints)}\n`,
+      `${JSON.stringify({ job: p.job, atoms: p.atoms, molecules: p.molecules, scheme: p.scheme, workers: p.workers, sizes: p.sizes, boundaries: p.boundaries, params: p.params, bundleBytes: p.bundle.bytes, ...(p.costSource ? { costSource: p.costSource } : {}), ...(p.moleculesFrom ? { moleculesFrom: p.moleculesFrom } : {}), ...(p.estimate ? { estimate: p.estimate } : {}) }, bigints)}\n`,
     )
     return 0
   }
@@ -33,7 +33,7 @@ export async function planCommand(jobFile: string, raw: Record<string, unknown>)
     `fanout plan: ${p.job} (${jobFile})`,
     `  params     ${JSON.stringify(p.params, bigints)}`,
     `  atoms      ${p.atoms}`,
-    `  molecules  ${p.molecules} (${p.scheme}${p.costSource ? `, costs from ${p.costSource}` : ''}) for ${p.workers} worker${p.workers === 1 ? '' : 's'}`,
+    `  molecules  ${p.molecules} (${p.scheme}${p.costSource ? `, costs from ${p.costSource}` : ''}) ${p.moleculesFrom ? `from ${p.moleculesFrom}; give --molecules to choose` : `for ${p.workers} worker${p.workers === 1 ? '' : 's'}`}`,
     `  sizes      min ${p.sizes.min}, median ${p.sizes.median}, max ${p.sizes.max}`,
     `  atoms per molecule: ${shown}`,
     `  bundle     ${p.bundle.bytes} bytes, sha256 ${p.bundle.sha256.slice(0, 12)}…`,

@@ -161,6 +161,13 @@ describe.concurrent('the cost estimate', () => {
     expect(cloud.estimate?.memoryMb).toBe(512)
     expect(cloud.estimate?.sample.points).toBe(4)
     expect(local.estimate).toBeUndefined()
+    // no count given: the cut shown is the one a cloud run takes, the balanced suggestion's
+    const balanced = cloud.estimate?.suggestions.find((x) => x.strategy === 'balanced')
+    expect(cloud.molecules).toBe(balanced?.molecules)
+    expect(cloud.molecules).toBe(cloud.estimate?.molecules)
+    expect(cloud.boundaries).toHaveLength(cloud.molecules + 1)
+    expect(cloud.moleculesFrom).toBe("the estimate's balanced suggestion")
+    expect(local.moleculesFrom).toBeUndefined()
     expect((bad as Error).message).toMatch(
       /^plan: unknown estimate option memory \(known: memoryMb,/,
     )
