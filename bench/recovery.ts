@@ -103,9 +103,10 @@ const sweep = ['bench/jobs/trivial.ts', '--param', 'atoms=2400', '--molecules', 
 
 // chaos vs clean, each on its own emulator, one after the other; at the emulator's default
 // pool (8 processes per function) and at 24. A hung execution holds its process until the
-// function's 8 s timeout, as it holds its container on Lambda; but Lambda gives every
-// concurrent invocation a container of its own, while on the emulator's small pool a few hangs
-// leave the other molecules queued (seen in the manifest: first attempts starting at 15 s)
+// function's 8 s timeout, as it holds its container on Lambda, and a crashed or timed-out one
+// takes its process with it: the next invocation pays a cold start (~450 ms of CPU, the
+// overhead table's workerInitMs) on the same 2 cores as everything else. The second pool size
+// tells whether the pool or the cores are what the faults cost.
 for (const processes of [undefined, 24]) {
   const clean = await withStack(
     undefined,
