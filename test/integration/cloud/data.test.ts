@@ -254,10 +254,12 @@ describe('what a cloud target refuses, as AWS would', () => {
       '--param',
       'path=closes.csv',
     ])
+    // without the progress lines, so that the refusal is all stderr holds
     const cloud = await run('localstack', 'plain', [
       fixtureJob('data-plain.ts'),
       '--param',
       'path=closes.csv',
+      '--no-progress',
     ])
 
     // Assess
@@ -308,11 +310,13 @@ export default defineJob({ atoms: () => range(2), run: (i) => ({ i, bytes: readF
       objects,
       '--param',
       `lake=s3://${OTHER}/x/`,
+      '--no-progress',
     ])
     const missing = await run('localstack', 'missing', [
       objects,
       '--param',
       'lake=s3://fanout-nowhere/x/',
+      '--no-progress',
     ])
 
     // Assess
