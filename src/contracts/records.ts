@@ -11,8 +11,12 @@ export interface CrashRecord {
   attempt: number
   error: string
   at: number
-  /** `setup`: the job's setup threw, which fails the job once instead of every molecule. */
-  kind?: 'setup'
+  /**
+   * `setup`: the job's setup threw, which fails the job once instead of every
+   * molecule; `permanent`: running the molecule again cannot help (its partial
+   * is past the size limit), so it fails at once.
+   */
+  kind?: 'setup' | 'permanent'
 }
 
 /** What `jobs/<jobId>/dispatch.json` holds: how long plan took to invoke every molecule. */

@@ -183,6 +183,8 @@ export function markCrashed(
   error: string,
   now: number,
   counts?: Pick<Attempt, 'atomsOk' | 'atomsFailed' | 'durationMs'>,
+  /** Another attempt would meet the same error (a partial past its size limit): fail now. */
+  permanent = false,
 ): Manifest {
   return update(
     manifest,
@@ -195,7 +197,8 @@ export function markCrashed(
         endedAt: now,
         error,
       }
-      return afterFailure(m, record, manifest.options.maxAttempts, resumedAt(manifest))
+      const attempts = permanent ? 0 : manifest.options.maxAttempts
+      return afterFailure(m, record, attempts, resumedAt(manifest))
     },
     now,
   )

@@ -57,6 +57,8 @@ export interface CrashReport {
   error: string
   /** The job's setup threw: the job fails once, with this error, instead of every molecule. */
   setup?: boolean
+  /** Running the molecule again cannot help (its partial is past the size limit): it fails at once. */
+  permanent?: boolean
 }
 
 /** The settings a tally decides with: the manifest's `cloud` settings. */
@@ -145,7 +147,11 @@ export function tallyDecision(
   const { now, donePartials } = input
   const maxAttempts = manifest.options.maxAttempts
   const crashes = new Map<string, string>()
-  for (const c of input.crashes ?? []) crashes.set(`${c.moleculeId}/${c.attempt}`, c.error)
+  const permanent = new Set<string>()
+  for (const c of input.crashes ?? []) {
+    crashes.set(`${c.moleculeId}/${c.attempt}`, c.error)
+    if (c.permanent) permanent.add(`${c.moleculeId}/${c.attempt}`)
+  }
   const newlyDone: number[] = []
   const lapsed: number[] = []
   const newlyFailed: number[] = []
@@ -170,7 +176,9 @@ export function tallyDecision(
       const error =
         crash ??
         `no partial ${settings.moleculeTimeoutMs} ms after attempt ${a.attempt} was dispatched`
-      state = afterFailure(state, { ...a, endedAt: now, error }, maxAttempts, since)
+      // an error that another attempt would meet again fails the molecule now
+      const attempts = permanent.has(`${m.id}/${a.attempt}`) ? 0 : maxAttempts
+      state = afterFailure(state, { ...a, endedAt: now, error }, attempts, since)
     }
     if (state !== m) {
       lapsed.push(m.id)

@@ -49,14 +49,21 @@ async function newCrashes(
       const bytes = await store.get(key)
       let error = 'the worker crashed'
       let setup = false
+      let permanent = false
       try {
         const record = JSON.parse(new TextDecoder().decode(bytes)) as CrashRecord
         error = record.error || error
         setup = record.kind === 'setup'
+        permanent = record.kind === 'permanent'
       } catch {
         // an unreadable record still tells that the attempt crashed
       }
-      return { ...c, error: `worker crashed: ${error}`, ...(setup ? { setup } : {}) }
+      return {
+        ...c,
+        error: permanent ? error : `worker crashed: ${error}`,
+        ...(setup ? { setup } : {}),
+        ...(permanent ? { permanent } : {}),
+      }
     },
     { concurrency },
   )

@@ -6,6 +6,7 @@ import { parseJobParams } from '../../core/params.js'
 import { shouldCommit } from '../../core/schedule.js'
 import type { BundleLoader } from '../../runtime/bundleCache.js'
 import { resolveDataParams } from '../../runtime/data/install.js'
+import { PartialTooLargeError } from '../../runtime/errors.js'
 import { writePartial } from '../../runtime/partials.js'
 import { type MoleculeStats, runMolecule } from '../../runtime/runMolecule.js'
 import { crashKey, manifestKey, partialKey } from '../../store/layout.js'
@@ -72,8 +73,11 @@ export interface WorkerOutcome {
    * - `duplicate`: it ran, but another delivery stored the partial first (its rows were dropped)
    * - `skipped`: the partial existed already, so nothing ran
    * - `retry-atoms`: some atoms threw and `--retry-atoms` asks for another attempt: nothing stored
+   * - `too-large`: its partial is past the size limit; nothing stored, the molecule fails (not retried)
    */
-  status: 'stored' | 'duplicate' | 'skipped' | 'retry-atoms'
+  status: 'stored' | 'duplicate' | 'skipped' | 'retry-atoms' | 'too-large'
+  /** Why, for `too-large`. */
+  error?: string
   /** The molecule's stats, when it ran. */
   stats?: MoleculeStats
   /** Time to fetch and import the bundle in this invocation (0 when the container had it), ms. */
@@ -135,6 +139,7 @@ export async function runWorker(event: WorkerEvent, deps: WorkerDeps): Promise<W
     const stored = await writePartial(store, jobId, { ...result, stats })
     return { ...base, status: stored ? 'stored' : 'duplicate', stats, loadMs }
   } catch (error) {
+    const tooLarge = error instanceof PartialTooLargeError
     const record: CrashRecord = {
       moleculeId,
       attempt,
@@ -142,11 +147,15 @@ export async function runWorker(event: WorkerEvent, deps: WorkerDeps): Promise<W
       at: now(),
       ...(error instanceof JobCodeError && error.phase === 'setup'
         ? { kind: 'setup' as const }
-        : {}),
+        : tooLarge
+          ? { kind: 'permanent' as const }
+          : {}),
     }
     await store
       .put(crashKey(jobId, moleculeId, attempt), JSON.stringify(record), { ifAbsent: true })
       .catch(() => undefined)
+    // no Lambda retry of an execution that would make the same partial again
+    if (tooLarge) return { ...base, status: 'too-large', error: record.error, loadMs: 0 }
     throw error
   }
 }

@@ -3,6 +3,7 @@ import type { FaultKind } from '../../core/faults.js'
 import type { Job } from '../../core/job.js'
 import type { Manifest } from '../../core/manifest.js'
 import { shouldCommit } from '../../core/schedule.js'
+import { PartialTooLargeError } from '../../runtime/errors.js'
 import { writePartial } from '../../runtime/partials.js'
 import { runMolecule } from '../../runtime/runMolecule.js'
 import { partialsPrefix } from '../../store/layout.js'
@@ -97,6 +98,7 @@ export async function executeMolecule(
     return { kind: 'ran', stats: result.stats, committed, stored }
   } catch (error) {
     if (error instanceof JobCodeError) return { kind: 'setup-failed', message: error.message }
+    if (error instanceof PartialTooLargeError) return { kind: 'too-large', message: error.message }
     throw error
   }
 }

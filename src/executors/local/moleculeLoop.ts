@@ -28,6 +28,8 @@ import type { ProgressEvent } from '../Executor.js'
 export type AttemptReply =
   | { kind: 'ran'; stats: MoleculeStats; committed: boolean; stored: boolean }
   | { kind: 'setup-failed'; message: string }
+  /** Its partial is past the size limit: another attempt would make it again, so the molecule fails. */
+  | { kind: 'too-large'; message: string }
 
 /**
  * Runs one molecule execution somewhere (a worker thread, this process);
@@ -126,8 +128,13 @@ export async function runMoleculeLoop(
     flights.delete(key(flight.dispatch.moleculeId, flight.dispatch.attempt))
     reported.delete(key(flight.dispatch.moleculeId, flight.dispatch.attempt))
   }
-  const failAttempt = (d: Dispatch, error: string, counts?: Parameters<typeof markCrashed>[5]) => {
-    manifest = markCrashed(manifest, d.moleculeId, d.attempt, error, Date.now(), counts)
+  const failAttempt = (
+    d: Dispatch,
+    error: string,
+    counts?: Parameters<typeof markCrashed>[5],
+    permanent = false,
+  ) => {
+    manifest = markCrashed(manifest, d.moleculeId, d.attempt, error, Date.now(), counts, permanent)
     const state = manifest.molecules[d.moleculeId]?.status
     emit(d.moleculeId, state === 'failed' ? 'molecule-failed' : 'molecule-retry', error)
   }
@@ -140,6 +147,8 @@ export async function runMoleculeLoop(
     const now = Date.now()
     if (reply.kind === 'setup-failed') {
       setupFailure ??= reply.message
+    } else if (reply.kind === 'too-large') {
+      failAttempt(d, reply.message, undefined, true)
     } else if (reply.kind === 'error') {
       const message = reply.error instanceof Error ? reply.error.message : String(reply.error)
       failAttempt(d, message)

@@ -15,6 +15,7 @@ import {
   jobIds,
   MA_CROSSOVER,
   makeTempDir,
+  readManifest,
   readTable,
   removeTempDir,
   runCli,
@@ -261,5 +262,39 @@ describe('fanout run progress with more than 10 molecules', () => {
     expect(phases).toHaveLength(5)
     expect(counts.length).toBeLessThanOrEqual(20)
     expect(counts.at(-1)).toMatch(/^100\.0% done: 20\/20 atoms, 20\/20 molecules/)
+  })
+})
+
+describe('fanout run with a partial past its size limit', () => {
+  let cwd: string
+
+  beforeAll(async () => {
+    cwd = await makeTempDir()
+  })
+
+  afterAll(async () => {
+    await stopAllClis()
+    await removeTempDir(cwd)
+  })
+
+  it('fails each molecule at its first attempt, saying how many atoms fit', async () => {
+    // Prepare: 2 molecules of 20 rows of 64 KB (~1.3 MB each) under a 1 MB cap, and 2 small ones
+    const args = ['run', fixtureJob('wide-rows.ts'), '--param', 'atoms=40', '--molecules', '2']
+
+    // Act
+    const r = await runCli([...args, '--workers', '2', '--job-id', 'wide', '--no-progress'], {
+      cwd,
+      env: { FANOUT_MAX_PARTIAL_MB: '1' },
+    })
+
+    // Assess: a retry would make the same partial, so there is none
+    expect(r.code).toBe(1)
+    expect(`${r.stdout}${r.stderr}`).toMatch(/more than the 1 MB cap on one partial/)
+    expect(`${r.stdout}${r.stderr}`).toMatch(
+      /cut more molecules so each holds fewer rows: --atoms-per-molecule \d+/,
+    )
+    const manifest = readManifest(cwd, 'wide')
+    expect(manifest.molecules.map((m) => m.status)).toEqual(['failed', 'failed'])
+    for (const m of manifest.molecules) expect(m.attempts).toHaveLength(1)
   })
 })

@@ -192,6 +192,19 @@ describe('tallyDecision', () => {
     expect(d.manifest.molecules[2]?.attempts).toHaveLength(1)
   })
 
+  it('fails a molecule at once on a permanent crash (a partial past its limit), with attempts left', () => {
+    // Prepare
+    const m = running(3)
+    const crash = [{ moleculeId: 1, attempt: 1, error: 'PartialTooLargeError: …', permanent: true }]
+    // Act
+    const d = tallyDecision(m, { donePartials: none, crashes: crash, now: 10 }, settings)
+    // Assess
+    expect(d.redispatch).toEqual([])
+    expect(d.newlyFailed).toEqual([1])
+    expect(d.manifest.molecules[1]).toMatchObject({ status: 'failed' })
+    expect(d.manifest.molecules[1]?.attempts).toHaveLength(1)
+  })
+
   it('looks again at the short wait after a re-dispatch, not the grown one', () => {
     // Prepare: nothing ended for a while (the wait grew to 8 s), then a crash is reported
     const m = running(3)

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { planCloud } from '../../../../src/aws/lambda/planStep.js'
 import { reduceCloud } from '../../../../src/aws/lambda/reduceStep.js'
 import { tallyCloud } from '../../../../src/aws/lambda/tallyStep.js'
@@ -265,6 +265,37 @@ describe('the cloud path over a filesystem store', () => {
       `worker crashed: StoreError: cannot write jobs/${event.jobId}/partials/000000.parquet: 503 SlowDown`,
     ])
     expect(reduced).toMatchObject({ status: 'failed', atomsFailed: 4, rows: 0 })
+  })
+
+  it('fails a molecule whose partial is past its limit at once: no Lambda retry, no re-dispatch', async () => {
+    // Prepare: a cap of about 100 bytes, which any partial passes
+    vi.stubEnv('FANOUT_MAX_PARTIAL_MB', '0.0001')
+    onTestFinished(() => {
+      vi.unstubAllEnvs()
+    })
+    const q = queue()
+    const event = planEvent({
+      params: { atoms: 4 },
+      partition: { scheme: 'linear', workers: 1, molecules: 1 },
+    })
+    const ref = await planCloud(event, {
+      store,
+      loadBundle: bundles.loader,
+      invokeWorker: q.invokeWorker,
+    })
+    // Act: the worker returns (a throw would make Lambda run it again), the tally decides
+    const outcome = await runWorker(q.events[0] as WorkerEvent, workerDeps())
+    const t1 = await tallyCloud(ref, { store, invokeWorker: q.invokeWorker })
+    // Assess
+    expect(outcome).toMatchObject({ status: 'too-large' })
+    expect(outcome.error).toMatch(
+      /^PartialTooLargeError: molecule 0 \(atoms 0 to 3\) made a partial of/,
+    )
+    expect(t1).toMatchObject({ status: 'done', redispatched: 0, moleculesFailed: 1 })
+    expect(q.events).toHaveLength(1)
+    const m = await loadManifest(store, event.jobId)
+    expect(m.molecules[0]?.attempts).toHaveLength(1)
+    expect(m.molecules[0]?.attempts[0]?.error).toBe(outcome.error)
   })
 
   it("fails the job once when the job's setup throws, instead of every molecule", async () => {
