@@ -14,6 +14,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll } from 'vitest'
 import { decodeManifest, type Manifest } from '../../src/core/manifest.js'
 import type { ColumnTable } from '../../src/core/table.js'
 import { decodeTable } from '../../src/store/parquet.js'
@@ -164,6 +165,31 @@ export function makeTempDir(prefix = 'fanout-cli-'): Promise<string> {
 /** Remove a temp directory made by {@link makeTempDir}. */
 export function removeTempDir(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true })
+}
+
+/**
+ * A temp working directory for the tests of one `describe`: made before
+ * them (handed to `set`), and after them the CLIs they started are stopped
+ * and the directory removed.
+ *
+ * @example
+ * ```ts
+ * let cwd: string
+ * withTempCwd((dir) => {
+ *   cwd = dir
+ * })
+ * ```
+ */
+export function withTempCwd(set: (dir: string) => void, prefix?: string): void {
+  let dir: string | undefined
+  beforeAll(async () => {
+    dir = await makeTempDir(prefix)
+    set(dir)
+  })
+  afterAll(async () => {
+    await stopAllClis()
+    if (dir) await removeTempDir(dir)
+  })
 }
 
 /** Poll `probe` every `intervalMs` until it returns a value other than undefined, or fail at the deadline. */

@@ -5,19 +5,17 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { describe, it } from 'vitest'
 import { unluckyAtoms } from '../../fixtures/jobs/failing-atoms.js'
 import {
   columnOf,
   fixtureJob,
   jobDir,
   listFiles,
-  makeTempDir,
   readManifest,
   readTable,
-  removeTempDir,
   runCli,
-  stopAllClis,
+  withTempCwd,
 } from '../../helpers/cli.js'
 
 const ERRORS_COLUMNS = ['atom', 'molecule', 'attempt', 'name', 'message', 'stack']
@@ -25,14 +23,8 @@ const ERRORS_COLUMNS = ['atom', 'molecule', 'attempt', 'name', 'message', 'stack
 // one temp dir (and fanout root) for the file; the runs use distinct job ids and run side by side
 describe.concurrent('fanout run with failing atoms', () => {
   let cwd: string
-
-  beforeAll(async () => {
-    cwd = await makeTempDir()
-  })
-
-  afterAll(async () => {
-    await stopAllClis()
-    await removeTempDir(cwd)
+  withTempCwd((dir) => {
+    cwd = dir
   })
 
   describe('atoms that throw', () => {

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
   fixtureJob,
   jobDir,
@@ -19,6 +19,7 @@ import {
   runCli,
   snapshotFiles,
   stopAllClis,
+  withTempCwd,
 } from '../../helpers/cli.js'
 
 const SMALL = ['--param', 'bars=2000', '--param', 'side=2', '--no-progress']
@@ -215,14 +216,8 @@ describe('bad input gets one clear message, exit code 2 and nothing half-written
 
 describe('a --job-id that is already used', () => {
   let cwd: string
-
-  beforeAll(async () => {
-    cwd = await makeTempDir()
-  })
-
-  afterAll(async () => {
-    await stopAllClis()
-    await removeTempDir(cwd)
+  withTempCwd((dir) => {
+    cwd = dir
   })
 
   it("exits 2 naming the job id, and leaves the first job's files untouched", async () => {

@@ -30,6 +30,7 @@ import {
   startCli,
   stopAllClis,
   waitFor,
+  withTempCwd,
 } from '../../helpers/cli.js'
 import { isAlive } from '../../helpers/process.js'
 
@@ -182,14 +183,8 @@ describe('fanout run interrupted with one SIGINT', () => {
 
 describe('fanout run interrupted with two SIGINTs', () => {
   let cwd: string
-
-  beforeAll(async () => {
-    cwd = await makeTempDir()
-  })
-
-  afterAll(async () => {
-    await stopAllClis()
-    await removeTempDir(cwd)
+  withTempCwd((dir) => {
+    cwd = dir
   })
 
   it('cancels the running molecules at once, keeps what was written, and resumes to a clean run', async () => {
@@ -214,14 +209,8 @@ describe('fanout run interrupted with two SIGINTs', () => {
 
 describe('fanout run killed with SIGKILL', () => {
   let cwd: string
-
-  beforeAll(async () => {
-    cwd = await makeTempDir()
-  })
-
-  afterAll(async () => {
-    await stopAllClis()
-    await removeTempDir(cwd)
+  withTempCwd((dir) => {
+    cwd = dir
   })
 
   it('leaves every partial present whole, is shown interrupted, and resumes to a clean run', async () => {

@@ -4,8 +4,8 @@
  * before the first molecule ends. Slow atoms and few molecules make each
  * molecule take seconds; the tests assert the order of lines, not durations.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fixtureJob, makeTempDir, removeTempDir, runCli, stopAllClis } from '../../helpers/cli.js'
+import { describe, expect, it } from 'vitest'
+import { fixtureJob, runCli, withTempCwd } from '../../helpers/cli.js'
 
 const SLOW = fixtureJob('slow.ts')
 const COUNT_LINE = /^\d+\.\d% done: (\d+)\/(\d+) atoms, (\d+)\/(\d+) molecules/
@@ -33,14 +33,8 @@ function atomsBeforeMolecules(lines: string[]): { atoms: number; ended: number }
 
 describe('fanout run progress without a TTY', () => {
   let cwd: string
-
-  beforeAll(async () => {
-    cwd = await makeTempDir()
-  })
-
-  afterAll(async () => {
-    await stopAllClis()
-    await removeTempDir(cwd)
+  withTempCwd((dir) => {
+    cwd = dir
   })
 
   it.each([

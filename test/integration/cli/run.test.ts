@@ -20,6 +20,7 @@ import {
   removeTempDir,
   runCli,
   stopAllClis,
+  withTempCwd,
 } from '../../helpers/cli.js'
 
 const BARS = 2000
@@ -182,14 +183,8 @@ describe('fanout run examples/ma-crossover.ts', () => {
 
 describe('fanout run --json', () => {
   let cwd: string
-
-  beforeAll(async () => {
-    cwd = await makeTempDir()
-  })
-
-  afterAll(async () => {
-    await stopAllClis()
-    await removeTempDir(cwd)
+  withTempCwd((dir) => {
+    cwd = dir
   })
 
   it('prints one JSON line with the counts, wall time and phases', async () => {
@@ -234,14 +229,8 @@ describe('fanout run --json', () => {
 
 describe('fanout run progress with more than 10 molecules', () => {
   let cwd: string
-
-  beforeAll(async () => {
-    cwd = await makeTempDir()
-  })
-
-  afterAll(async () => {
-    await stopAllClis()
-    await removeTempDir(cwd)
+  withTempCwd((dir) => {
+    cwd = dir
   })
 
   it('writes nothing but phase lines and at most one count line per molecule to stderr', async () => {
@@ -267,14 +256,8 @@ describe('fanout run progress with more than 10 molecules', () => {
 
 describe('fanout run with a partial past its size limit', () => {
   let cwd: string
-
-  beforeAll(async () => {
-    cwd = await makeTempDir()
-  })
-
-  afterAll(async () => {
-    await stopAllClis()
-    await removeTempDir(cwd)
+  withTempCwd((dir) => {
+    cwd = dir
   })
 
   it('fails each molecule at its first attempt, saying how many atoms fit', async () => {
