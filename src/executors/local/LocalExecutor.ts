@@ -127,13 +127,21 @@ export class LocalExecutor implements Executor {
     })
     let manifest: Manifest = { ...plan.manifest, status: 'running', owner: owner() }
     let lastSave = 0
-    const save = async (m: Manifest, force: boolean) => {
+    // saves run one after another; `saved()` waits for the last one, so that nothing is being
+    // written while temp files are removed
+    let saving: Promise<void> = Promise.resolve()
+    const saved = () => saving
+    const save = (m: Manifest, force: boolean): Promise<void> => {
       manifest = m
       const now = Date.now()
-      if (!force && now - lastSave < MANIFEST_SAVE_INTERVAL_MS) return
+      if (!force && now - lastSave < MANIFEST_SAVE_INTERVAL_MS) return Promise.resolve()
       lastSave = now
       manifest = { ...manifest, owner: owner() }
-      await saveManifest(store, manifest)
+      const snapshot = manifest
+      const write = saving.then(() => saveManifest(store, snapshot))
+      saving = write.catch(() => {})
+      // a throttled save that fails is not the run's failure: the next one, or the last, writes it
+      return force ? write : saving
     }
     await save(manifest, true)
     const phase = (name: 'dispatching' | 'running' | 'reducing', detail?: string) =>
@@ -182,7 +190,8 @@ export class LocalExecutor implements Executor {
         interrupted ? 'interrupted' : 'failed',
         interrupted ? undefined : error,
       )
-      // a thread terminated mid-write can leave a temp file; no writer is left now
+      // a thread terminated mid-write can leave a temp file; no writer is left once saves end
+      await saved()
       const fsStore = store as Partial<FsResultStore>
       if (fsStore.removeTempFiles) await fsStore.removeTempFiles(jobPrefix(manifest.jobId))
       await save(manifest, true)
@@ -191,7 +200,8 @@ export class LocalExecutor implements Executor {
     clearInterval(heartbeat)
     await this.close()
     if (ended === 'cost-cap' || ended === 'deadline') {
-      // executions stopped at the cap may have left a temp file; no writer is left now
+      // executions stopped at the cap may have left a temp file; no writer is left once saves end
+      await saved()
       const fsStore = store as Partial<FsResultStore>
       if (fsStore.removeTempFiles) await fsStore.removeTempFiles(jobPrefix(manifest.jobId))
       await save(withStatus(manifest, ended, cause), true)

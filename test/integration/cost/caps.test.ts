@@ -10,7 +10,10 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { capShares } from '../../../src/core/caps.js'
 import { manifestCostUsd } from '../../../src/core/cost.js'
+import type { Estimate } from '../../../src/core/estimate.js'
+import { priceUsage } from '../../../src/core/prices.js'
 import {
   columnOf,
   fixtureJob,
@@ -34,6 +37,9 @@ afterAll(async () => {
   await stopAllClis()
   await removeTempDir(cwd)
 })
+
+/** The underestimated job as 4 molecules of 10 atoms × 400 ms. */
+const UNDER = ['--param', 'atoms=40', '--param', 'ms=400', '--molecules', '4']
 
 const partials = (jobId: string) =>
   readdirSync(join(jobDir(cwd, jobId), 'partials')).filter((n) => /^\d{6}\.parquet$/.test(n))
@@ -106,23 +112,30 @@ describe('fanout run --max-cost', () => {
   }, 60_000)
 
   it('stops atoms slower than sampled at the cap, keeps the partials, and resumes with a higher cap', async () => {
-    // Prepare: 4 molecules of 10 atoms × 400 ms; the estimate samples them at ~0 ms (its high
-    // figure, ~$0.00035, is mostly the plan, tallies, reduce and transitions it holds back), so
-    // the start is allowed; each molecule really bills ~4 s at 1769 MB (~$0.0001)
-    const cap = 0.0005
+    // Prepare: 4 molecules of 10 atoms × 400 ms; the estimate samples them at ~0 ms, so the
+    // start is allowed, and each molecule really bills ~4 s at 1769 MB. The cap leaves room,
+    // beside what it holds back for the plan, tallies and reduce (the estimate's, which varies
+    // with this machine's load), for 2.5 real molecules: the first two end, the third may not
+    const planned = await runCli(
+      ['plan', fixtureJob('underestimated.ts'), ...UNDER, '--target', 'aws', '--json'],
+      { cwd },
+    )
+    expect(planned.code, planned.stderr).toBe(0)
+    const shares = capShares((JSON.parse(planned.stdout) as { estimate: Estimate }).estimate)
+    const real = priceUsage({
+      lambda: [{ invocations: 1, billedMs: 4000, memoryMb: 1769 }],
+      s3Puts: 1,
+      s3Gets: 2,
+    }).totalUsd
+    const cap = Number((shares.reservedUsd + 2.5 * real).toPrecision(3))
     // Act
     const r = await runCli(
       [
         'run',
         fixtureJob('underestimated.ts'),
-        '--param',
-        'atoms=40',
-        '--param',
-        'ms=400',
+        ...UNDER,
         '--workers',
         '2',
-        '--molecules',
-        '4',
         '--max-cost',
         String(cap),
         '--job-id',
@@ -138,7 +151,7 @@ describe('fanout run --max-cost', () => {
     expect(r.stderr).toContain('fanout resume capped --max-cost')
     const stopped = readManifest(cwd, 'capped')
     expect(stopped.status).toBe('cost-cap')
-    expect(stopped.error).toMatch(/cost cap of \$0\.0005/)
+    expect(stopped.error).toContain(`cost cap of $${cap}`)
     const done = stopped.molecules.filter((m) => m.status === 'done').length
     expect(done).toBeGreaterThan(0)
     expect(done).toBeLessThan(4)
@@ -151,7 +164,7 @@ describe('fanout run --max-cost', () => {
     // the status says how to go on
     const status = await runCli(['status', 'capped'], { cwd })
     expect(status.stdout).toContain('cost-cap')
-    expect(status.stdout).toContain('fanout resume capped --max-cost <more than $0.0005>')
+    expect(status.stdout).toContain(`fanout resume capped --max-cost <more than $${cap}>`)
 
     // Act: the same cap again stops at once; a higher one completes the job
     const again = await runCli(['resume', 'capped', '--no-progress'], { cwd, timeoutMs: 60_000 })
