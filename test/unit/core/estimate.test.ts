@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { type EstimateRequest, estimateCut } from '../../../src/core/estimate.js'
-import type { PlatformOverheads } from '../../../src/core/overheads.js'
 import { linParts } from '../../../src/core/parts.js'
 import { MEMORY_CANDIDATES, moleculeCandidates, suggest } from '../../../src/core/suggest.js'
-
-const flat = (v: number) => ({ low: v, mid: v, high: v })
+import { flatOverheads } from '../../helpers/overheads.js'
 
 /** Overheads with no spread, so that every figure below can be worked out by hand. */
-const overheads: PlatformOverheads = {
-  measured: { date: 'test', machine: 'test', how: 'test' },
-  workerInitMs: flat(200),
-  workerFixedMs: flat(30),
-  workerUnreportedMs: flat(20),
-  workerUnreportedMsPerRow: 0,
-  bundleFetchMs: flat(50),
-  workerBaselineMb: 90,
-  planMs: flat(100),
-  planMsPerMolecule: flat(1),
-  tallyMs: flat(40),
-  reduceMs: flat(200),
-  reduceMsPerPartial: flat(2),
-  clientMs: flat(300),
-}
+const overheads = flatOverheads()
 
 /** 100 atoms of 10 ms each (CPU), sampled at both ends in three passes. */
 function request(fields: Partial<EstimateRequest> = {}): EstimateRequest {

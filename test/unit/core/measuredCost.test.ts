@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { Manifest } from '../../../src/core/manifest.js'
 import { measuredCost } from '../../../src/core/measuredCost.js'
-import type { PlatformOverheads } from '../../../src/core/overheads.js'
 import { testManifest } from '../../helpers/manifest.js'
+import { flatOverheads } from '../../helpers/overheads.js'
 
-const flat = (v: number) => ({ low: v, mid: v, high: v })
-const overheads: PlatformOverheads = {
-  measured: { date: 'test', machine: 'test', how: 'test' },
-  workerInitMs: flat(200),
-  workerFixedMs: flat(30),
-  workerUnreportedMs: flat(20),
-  workerUnreportedMsPerRow: 0.1,
-  bundleFetchMs: flat(50),
-  workerBaselineMb: 90,
-  planMs: flat(100),
-  planMsPerMolecule: flat(1),
-  tallyMs: flat(40),
-  reduceMs: flat(200),
-  reduceMsPerPartial: flat(2),
-  clientMs: flat(300),
-}
+/** Overheads with no spread, so that every figure below can be worked out by hand. */
+const overheads = flatOverheads(0.1)
 
 /** A cloud job of 3 molecules: one retried after a crash, one with a speculative copy that was cancelled. */
 function cloudJob(): Manifest {
