@@ -10,11 +10,18 @@ import { checkIndex } from '../sources.js'
 import type { AtomSource } from '../types.js'
 import { type DataAccess, type DataFile, dataAccess, type ParquetLayout } from './access.js'
 import { DataError } from './errors.js'
-import { type DataFormat, type DataRow, formatOf, parseHeader, textRows } from './formats.js'
+import {
+  type DataFormat,
+  type DataRow,
+  formatOf,
+  parseHeader,
+  type RowReadOptions,
+  textRows,
+} from './formats.js'
 import { lineOffsets, readFirstLine, readLineRange } from './lines.js'
 
 /** Options of {@link chunks}: how big a chunk is, and how to read it. */
-export interface ChunkOptions {
+export interface ChunkOptions extends RowReadOptions {
   /**
    * Bytes per chunk. Text: newline-aligned ranges of about this size (a chunk
    * owns the lines that start in its range). Parquet: consecutive row groups
@@ -28,14 +35,6 @@ export interface ChunkOptions {
    * they are in.
    */
   readonly rows?: number
-  /** The format. @default by the file's extension (`.csv`, `.tsv`, `.jsonl`, `.parquet`; else lines) */
-  readonly format?: DataFormat
-  /** CSV/TSV: the first line names the columns and is handed to every chunk. @default true */
-  readonly header?: boolean
-  /** CSV/TSV: fields that look like numbers become numbers. @default false (strings) */
-  readonly cast?: boolean
-  /** Parquet: read only these columns. @default all */
-  readonly columns?: readonly string[]
 }
 
 /** One chunk: the atom of a {@link chunks} source. */

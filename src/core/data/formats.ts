@@ -14,6 +14,18 @@ export const DATA_FORMATS = ['csv', 'tsv', 'jsonl', 'lines', 'parquet'] as const
 /** One of {@link DATA_FORMATS}. */
 export type DataFormat = (typeof DATA_FORMATS)[number]
 
+/** How rows are read from a file or an object: by `chunks()` and by `objects()`' `rows()`. */
+export interface RowReadOptions {
+  /** The format. @default by the file's extension (`.csv`, `.tsv`, `.jsonl`, `.parquet`; else lines) */
+  readonly format?: DataFormat
+  /** CSV/TSV: the first line names the columns (and is handed to every chunk). @default true */
+  readonly header?: boolean
+  /** CSV/TSV: fields that look like numbers become numbers. @default false (strings) */
+  readonly cast?: boolean
+  /** Parquet: read only these columns. @default all */
+  readonly columns?: readonly string[]
+}
+
 /** A row of a data file: CSV rows keyed by the header's names, JSON Lines as parsed. */
 export type DataRow = Record<string, unknown>
 

@@ -15,7 +15,7 @@ import {
   whenReady,
 } from './access.js'
 import { DataError } from './errors.js'
-import { type DataFormat, type DataRow, formatOf, parseHeader, textRows } from './formats.js'
+import { type DataRow, formatOf, parseHeader, type RowReadOptions, textRows } from './formats.js'
 
 /** Options of {@link objects}. */
 export interface ObjectsOptions {
@@ -24,16 +24,7 @@ export interface ObjectsOptions {
 }
 
 /** Options of {@link DataObject.rows}. */
-export interface ObjectRowsOptions {
-  /** @default by the object's extension */
-  readonly format?: DataFormat
-  /** CSV/TSV: the first line names the columns. @default true */
-  readonly header?: boolean
-  /** CSV/TSV: fields that look like numbers become numbers. @default false */
-  readonly cast?: boolean
-  /** Parquet: read only these columns. @default all */
-  readonly columns?: readonly string[]
-}
+export type ObjectRowsOptions = RowReadOptions
 
 /** One object: the atom of an {@link objects} source. */
 export interface DataObject<R extends DataRow = DataRow> {
