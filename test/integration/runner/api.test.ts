@@ -137,6 +137,7 @@ describe('run() under a budget', () => {
   it('refuses a start over maxCostUsd, and with force rejects with LimitReachedError, resumable', async () => {
     // Act: the estimate of 4 molecules is far over a millionth of a dollar
     const refused = run(SQUARES, { root, workers: 2, molecules: 4, maxCostUsd: 0.000001 })
+    // its error is caught at once: it may end before `refused` is awaited
     const forced = run(SQUARES, {
       root,
       workers: 2,
@@ -144,14 +145,14 @@ describe('run() under a budget', () => {
       maxCostUsd: 0.000001,
       force: true,
       jobId: 'capped-api',
-    })
-    // Assess
-    await expect(refused).rejects.toThrow(/over --max-cost \$0\.000001: nothing was started/)
-    await expect(refused).rejects.toBeInstanceOf(UsageError)
-    const error = await forced.then(
+    }).then(
       () => undefined,
       (e: unknown) => e,
     )
+    // Assess
+    await expect(refused).rejects.toThrow(/over --max-cost \$0\.000001: nothing was started/)
+    await expect(refused).rejects.toBeInstanceOf(UsageError)
+    const error = await forced
     expect(error).toBeInstanceOf(LimitReachedError)
     expect(error).toMatchObject({ limit: 'cost-cap', jobId: 'capped-api' })
     expect((await openJob('capped-api', { root })).status).toBe('cost-cap')
